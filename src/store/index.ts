@@ -1,0 +1,73 @@
+import type Keyv from 'keyv';
+import { DEFAULT_STORE_TIMEOUT_MS } from './bounded.js';
+import { KeyvCharacterStore } from './character-store.js';
+import { KeyvCooldownStore } from './cooldown-store.js';
+import { createKeyvFromUrl, disconnectKeyv } from './keyv.js';
+import { KeyvSettingsStore } from './settings-store.js';
+import type { CharacterStore, CooldownStore, SettingsStore } from './types.js';
+
+export { DEFAULT_STORE_TIMEOUT_MS, runBounded } from './bounded.js';
+export { RosterFullError, StoreConfigError, StoreUnavailableError } from './errors.js';
+export { createKeyvFromUrl, DEFAULT_STORE_URL, disconnectKeyv } from './keyv.js';
+export * from './types.js';
+
+export const DEFAULT_ROSTER_CAP = 500;
+export const DEFAULT_NAMESPACE_PREFIX = 'backstory';
+
+export interface StoreOptions {
+	/** Adapter errors (also the ones keyv only emits); log them, they must not crash the bot. */
+	onError: (error: unknown) => void;
+	/** Total time per store call before it fails with StoreUnavailableError. Default 2000 ms. */
+	timeoutMs?: number;
+	/** Most characters per roster. Default 500. */
+	rosterCap?: number;
+	/** Prefix of the keyv namespaces; tests use a unique one per run to share a Redis safely. */
+	namespacePrefix?: string;
+	/** Redis only: connect attempt limit. Default 1000 ms. */
+	connectTimeoutMs?: number;
+}
+
+export interface Stores {
+	characters: CharacterStore;
+	settings: SettingsStore;
+	cooldowns: CooldownStore;
+	/** Disconnects every store; safe to call more than once, never throws. */
+	close(): Promise<void>;
+}
+
+/** The keyv namespaces createStores uses, so tests can wipe exactly what they wrote. */
+export function storeNamespaces(prefix = DEFAULT_NAMESPACE_PREFIX): { characters: string; settings: string; cooldowns: string } {
+	return { characters: `${prefix}:characters`, settings: `${prefix}:settings`, cooldowns: `${prefix}:cooldowns` };
+}
+
+/**
+ * Opens the three stores on STORE_URL, each in its own keyv namespace (and its own connection).
+ * Throws StoreConfigError for an unknown scheme; connection problems surface later, per call,
+ * as StoreUnavailableError.
+ */
+export function createStores(storeUrl: string, options: StoreOptions): Stores {
+	const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+	const namespaces = storeNamespaces(options.namespacePrefix);
+	const open = (namespace: string): Keyv =>
+		createKeyvFromUrl(storeUrl, { namespace, onError: options.onError, connectTimeoutMs: options.connectTimeoutMs });
+	const characterKeyv = open(namespaces.characters);
+	const settingsKeyv = open(namespaces.settings);
+	const cooldownKeyv = open(namespaces.cooldowns);
+
+	let closing: Promise<void> | undefined;
+	return {
+		characters: new KeyvCharacterStore(characterKeyv, {
+			timeoutMs,
+			rosterCap: options.rosterCap ?? DEFAULT_ROSTER_CAP,
+		}),
+		settings: new KeyvSettingsStore(settingsKeyv, timeoutMs),
+		cooldowns: new KeyvCooldownStore(cooldownKeyv, timeoutMs),
+		close() {
+			// Closing a SQLite handle twice is an error, so every later call shares the first attempt.
+			closing ??= Promise.all([characterKeyv, settingsKeyv, cooldownKeyv].map((keyv) => disconnectKeyv(keyv))).then(
+				() => undefined,
+			);
+			return closing;
+		},
+	};
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { runBounded } from '../../src/store/bounded.js';
+import { RosterFullError, StoreUnavailableError } from '../../src/store/errors.js';
+import { KeyedMutex } from '../../src/store/keyed-mutex.js';
+
+const never = (): Promise<never> => new Promise(() => undefined);
+
+describe('runBounded', () => {
+	it('turns a call that never answers into StoreUnavailableError at the deadline', async () => {
+		const started = Date.now();
+		const error = await runBounded('characters.get', 50, never).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(StoreUnavailableError);
+		expect(error).toMatchObject({ operation: 'characters.get' });
+		expect(Date.now() - started).toBeLessThan(1000);
+	});
+
+	it('wraps adapter failures, keeping the cause for logs', async () => {
+		const cause = new Error('ECONNRESET');
+		const error = await runBounded('settings.set', 1000, () => Promise.reject(cause)).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(StoreUnavailableError);
+		expect((error as StoreUnavailableError).cause).toBe(cause);
+	});
+
+	it('lets store rules through unchanged', async () => {
+		await expect(runBounded('characters.save', 1000, () => Promise.reject(new RosterFullError(3)))).rejects.toBeInstanceOf(
+			RosterFullError,
+		);
+	});
+
+	it('aborts the signal at the deadline so multi-step writes can stop', async () => {
+		let signal: AbortSignal | undefined;
+		await runBounded('characters.save', 20, (given) => {
+			signal = given;
+			return never();
+		}).catch(() => undefined);
+		expect(signal?.aborted).toBe(true);
+	});
+});
+
+describe('KeyedMutex', () => {
+	it('runs holders of one key one after another, other keys in parallel', async () => {
+		const mutex = new KeyedMutex();
+		const log: string[] = [];
+		const step = (name: string, ms: number) => async (): Promise<void> => {
+			log.push(`${name} start`);
+			await new Promise((resolve) => setTimeout(resolve, ms));
+			log.push(`${name} end`);
+		};
+		const signal = new AbortController().signal;
+		await Promise.all([
+			mutex.run('a', signal, step('a1', 30)),
+			mutex.run('a', signal, step('a2', 1)),
+			mutex.run('b', signal, step('b1', 1)),
+		]);
+		expect(log.indexOf('a2 start')).toBeGreaterThan(log.indexOf('a1 end'));
+		expect(log.indexOf('b1 end')).toBeLessThan(log.indexOf('a1 end'));
+	});
+
+	it('releases the key when a stuck holder times out', async () => {
+		const mutex = new KeyedMutex();
+		const stuck = new AbortController();
+		void mutex.run('a', stuck.signal, never).catch(() => undefined);
+		setTimeout(() => stuck.abort(), 20);
+		await expect(mutex.run('a', new AbortController().signal, async () => 'next')).resolves.toBe('next');
+	});
+});
