@@ -79,3 +79,11 @@ export function describeUpstreamError(error: UpstreamError): string {
 function truncate(text: string, max: number): string {
 	return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/**
+ * Wraps a bug that the command has already explained to the user (its messages are final), so the
+ * interaction boundary logs it without overwriting what the user sees.
+ */
+export class AlreadyReportedError extends Error {
+	public override readonly name = 'AlreadyReportedError';
+}

@@ -3,8 +3,9 @@ import { DEFAULT_STORE_TIMEOUT_MS } from './bounded.js';
 import { KeyvCharacterStore } from './character-store.js';
 import { KeyvCooldownStore } from './cooldown-store.js';
 import { createKeyvFromUrl, disconnectKeyv } from './keyv.js';
+import { KeyvPromptStore } from './prompt-store.js';
 import { KeyvSettingsStore } from './settings-store.js';
-import type { CharacterStore, CooldownStore, SettingsStore } from './types.js';
+import type { CharacterStore, CooldownStore, PromptStore, SettingsStore } from './types.js';
 
 export { DEFAULT_STORE_TIMEOUT_MS, runBounded } from './bounded.js';
 export { RosterFullError, StoreConfigError, StoreUnavailableError } from './errors.js';
@@ -31,17 +32,23 @@ export interface Stores {
 	characters: CharacterStore;
 	settings: SettingsStore;
 	cooldowns: CooldownStore;
+	prompts: PromptStore;
 	/** Disconnects every store; safe to call more than once, never throws. */
 	close(): Promise<void>;
 }
 
 /** The keyv namespaces createStores uses, so tests can wipe exactly what they wrote. */
-export function storeNamespaces(prefix = DEFAULT_NAMESPACE_PREFIX): { characters: string; settings: string; cooldowns: string } {
-	return { characters: `${prefix}:characters`, settings: `${prefix}:settings`, cooldowns: `${prefix}:cooldowns` };
+export function storeNamespaces(prefix = DEFAULT_NAMESPACE_PREFIX) {
+	return {
+		characters: `${prefix}:characters`,
+		settings: `${prefix}:settings`,
+		cooldowns: `${prefix}:cooldowns`,
+		prompts: `${prefix}:prompts`,
+	};
 }
 
 /**
- * Opens the three stores on STORE_URL, each in its own keyv namespace (and its own connection).
+ * Opens the stores on STORE_URL, each in its own keyv namespace (and its own connection).
  * Throws StoreConfigError for an unknown scheme; connection problems surface later, per call,
  * as StoreUnavailableError.
  */
@@ -53,6 +60,7 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 	const characterKeyv = open(namespaces.characters);
 	const settingsKeyv = open(namespaces.settings);
 	const cooldownKeyv = open(namespaces.cooldowns);
+	const promptKeyv = open(namespaces.prompts);
 
 	let closing: Promise<void> | undefined;
 	return {
@@ -62,9 +70,10 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 		}),
 		settings: new KeyvSettingsStore(settingsKeyv, timeoutMs),
 		cooldowns: new KeyvCooldownStore(cooldownKeyv, timeoutMs),
+		prompts: new KeyvPromptStore(promptKeyv, timeoutMs),
 		close() {
 			// Closing a SQLite handle twice is an error, so every later call shares the first attempt.
-			closing ??= Promise.all([characterKeyv, settingsKeyv, cooldownKeyv].map((keyv) => disconnectKeyv(keyv))).then(
+			closing ??= Promise.all([characterKeyv, settingsKeyv, cooldownKeyv, promptKeyv].map((keyv) => disconnectKeyv(keyv))).then(
 				() => undefined,
 			);
 			return closing;

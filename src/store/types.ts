@@ -89,3 +89,14 @@ export interface CooldownStore {
 	get(userId: string): Promise<number | undefined>;
 	set(userId: string, untilMs: number): Promise<void>;
 }
+
+/** The inputs of one generation, kept for its Regenerate button. */
+export interface SavedPrompt {
+	characterName: string;
+	description: string;
+}
+
+export interface PromptStore {
+	get(runId: string): Promise<SavedPrompt | undefined>;
+	set(runId: string, prompt: SavedPrompt): Promise<void>;
+}

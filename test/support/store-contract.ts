@@ -191,6 +191,13 @@ export function describeStoreContract(name: string, makeTarget: () => StoreContr
 			expect(await cooldowns.get(AUTHOR)).toBeUndefined();
 		});
 
+		it('keeps the prompt of a run for its Regenerate button', async () => {
+			const { prompts } = open();
+			await prompts.set('run-1', { characterName: 'Mindy', description: 'Lawyer. Stubborn.' });
+			expect(await prompts.get('run-1')).toEqual({ characterName: 'Mindy', description: 'Lawyer. Stubborn.' });
+			expect(await prompts.get('run-2')).toBeUndefined();
+		});
+
 		it('can be closed twice', async () => {
 			const stores = open();
 			await stores.characters.count({ guildId: GUILD });
@@ -208,6 +215,7 @@ export function describeStoreContract(name: string, makeTarget: () => StoreContr
 			await first.settings.set(GUILD, 'Steam and brass.', AUTHOR);
 			const until = Date.now() + 60_000;
 			await first.cooldowns.set(AUTHOR, until);
+			await first.prompts.set('run-9', { characterName: 'Survivor', description: 'Lasts.' });
 			await first.close();
 
 			const second = open();
@@ -216,6 +224,7 @@ export function describeStoreContract(name: string, makeTarget: () => StoreContr
 			expect(await second.characters.count({ guildId: GUILD })).toBe(1);
 			expect((await second.settings.get(GUILD))?.text).toBe('Steam and brass.');
 			expect(await second.cooldowns.get(AUTHOR)).toBe(until);
+			expect(await second.prompts.get('run-9')).toEqual({ characterName: 'Survivor', description: 'Lasts.' });
 		});
 	});
 }

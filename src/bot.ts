@@ -1,0 +1,88 @@
+import { Client, Events, GatewayIntentBits } from 'discord.js';
+import type { Config } from './config.js';
+import { createFairUse } from './fair-use.js';
+import { handleInteraction } from './interactions.js';
+import type { Logger } from './log.js';
+import { registerCommands } from './register-commands.js';
+import { createRunRegistry } from './runs.js';
+import { createStores } from './store/index.js';
+import { clientOptions } from './startup.js';
+import { createConvaiClient } from './upstream/convai-client.js';
+import type { BackstorySource } from './upstream/types.js';
+
+export const RESTART_NOTICE = 'interrupted: the bot is restarting';
+/** Leaves room inside the 10 s that process managers usually grant before SIGKILL. */
+const SHUTDOWN_GRACE_MS = 8_000;
+
+export interface Bot {
+	readonly client: Client;
+	start(): Promise<void>;
+	/** Stops taking commands, ends every running backstory with a notice, and closes the connection. */
+	shutdown(): Promise<void>;
+}
+
+export function createBot(config: Config, log: Logger, backstories?: BackstorySource): Bot {
+	const client = new Client({
+		// Guilds keeps READY from waiting on server data the bot would otherwise never receive.
+		intents: [GatewayIntentBits.Guilds],
+		...clientOptions(config),
+	});
+	const runs = createRunRegistry();
+	const stores = createStores(config.storeUrl, {
+		rosterCap: config.maxCharactersPerServer,
+		onError: (error) => log.warn('store error', { error }),
+	});
+	let shuttingDown = false;
+	const context = {
+		config,
+		log,
+		runs,
+		stores,
+		fairUse: createFairUse(config, stores.cooldowns, log),
+		backstories:
+			backstories ??
+			createConvaiClient({
+				baseUrl: config.convaiApiUrl,
+				apiKey: config.convaiApiKey,
+				idleTimeoutMs: config.convaiIdleTimeoutMs,
+				totalTimeoutMs: config.convaiTotalTimeoutMs,
+			}),
+		isShuttingDown: () => shuttingDown,
+	};
+
+	client.once(Events.ClientReady, (ready) => {
+		log.info('connected to Discord', { user: ready.user.tag, applicationId: ready.application.id });
+		registerCommands(ready, { guildId: config.discordGuildId, log }).catch((error: unknown) =>
+			log.error('could not register slash commands', { error }),
+		);
+	});
+	client.on(Events.InteractionCreate, (interaction) => {
+		handleInteraction(interaction, context).catch((error: unknown) =>
+			log.error('interaction handler crashed', { interactionId: interaction.id, error }),
+		);
+	});
+	// Without an 'error' listener discord.js turns any rejected listener into a process crash.
+	client.on(Events.Error, (error) => log.error('discord client error', { error }));
+	client.on(Events.Warn, (message) => log.warn('discord client warning', { message }));
+	client.rest.on('rateLimited', (info) =>
+		log.debug('discord rate limit', { route: info.route, retryAfterMs: info.retryAfter, global: info.global }),
+	);
+
+	return {
+		client,
+		async start() {
+			await client.login(config.discordToken);
+		},
+		async shutdown() {
+			if (shuttingDown) return;
+			shuttingDown = true;
+			log.info('shutting down', { running: runs.size });
+			runs.cancelAll(RESTART_NOTICE);
+			const allEnded = await runs.waitForIdle(SHUTDOWN_GRACE_MS);
+			if (!allEnded) log.warn('some backstories did not finish before shutdown', { running: runs.size });
+			await client.destroy();
+			await stores.close();
+			log.info('shut down');
+		},
+	};
+}

@@ -1,0 +1,41 @@
+import type {
+	AutocompleteInteraction,
+	ButtonInteraction,
+	ChatInputCommandInteraction,
+	RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import backstory from '../commands/backstory.js';
+import type { Config } from './config.js';
+import type { FairUse } from './fair-use.js';
+import type { Logger } from './log.js';
+import type { RunRegistry } from './runs.js';
+import type { Stores } from './store/index.js';
+import type { BackstorySource } from './upstream/types.js';
+
+/** What every command handler can use; injected so tests and other front ends can swap any part. */
+export interface CommandContext {
+	config: Config;
+	log: Logger;
+	backstories: BackstorySource;
+	runs: RunRegistry;
+	stores: Stores;
+	fairUse: FairUse;
+}
+
+/**
+ * A slash command: its definition as Discord's JSON and its handlers. Buttons are routed by the
+ * first part of their custom id, which is the command's name, so they survive restarts.
+ */
+export interface Command {
+	data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+	execute(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void>;
+	/** `args` are the custom id's parts after the command name. */
+	handleButton?(interaction: ButtonInteraction, args: string[], context: CommandContext): Promise<void>;
+	autocomplete?(interaction: AutocompleteInteraction, context: CommandContext): Promise<void>;
+}
+
+export const commands: readonly Command[] = [backstory];
+
+export function findCommand(name: string): Command | undefined {
+	return commands.find((command) => command.data.name === name);
+}

@@ -1,0 +1,146 @@
+import { DEFAULT_STORE_URL } from './store/keyv.js';
+
+/**
+ * Configuration is read once at start-up from the environment and validated into a frozen object.
+ * Nothing else in the bot reads process.env.
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Config {
+	readonly discordToken: string;
+	readonly convaiApiKey: string;
+	/** Register the commands in this one server (instant) instead of globally. */
+	readonly discordGuildId: string | undefined;
+	readonly convaiApiUrl: string;
+	/** Base URL of Discord's REST API without the version (REST proxies, tests); undefined = discord.js default. */
+	readonly discordApiUrl: string | undefined;
+	/** Minimum time between two edits of one streaming reply. */
+	readonly editIntervalMs: number;
+	readonly logLevel: LogLevel;
+	/** No data from Convai for this long ends the stream with a notice. */
+	readonly convaiIdleTimeoutMs: number;
+	/** Hard cap on one generation, well inside Discord's 15-minute interaction token. */
+	readonly convaiTotalTimeoutMs: number;
+	/** Where characters, settings and cooldowns live: sqlite://file, redis://host or memory://. */
+	readonly storeUrl: string;
+	/** Most saved characters per server roster (and per private list). */
+	readonly maxCharactersPerServer: number;
+	/** Seconds a user waits between two generations; 0 = no cooldown. */
+	readonly cooldownSeconds: number;
+	/** Running generations allowed at once; 0 = no limit. */
+	readonly maxRunningPerUser: number;
+	readonly maxRunningPerGuild: number;
+	readonly maxRunningTotal: number;
+	/** `naive` (one write per upstream event) exists only as the benchmark's baseline. */
+	readonly renderer: 'coalescing' | 'naive';
+}
+
+/** Why start-up stopped: one line per problem, each naming the variable and what it expects. */
+export class ConfigError extends Error {
+	public override readonly name = 'ConfigError';
+	public constructor(public readonly problems: readonly string[]) {
+		super(problems.join('\n'));
+	}
+}
+
+export const DEFAULT_EDIT_INTERVAL_MS = 1_200;
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const FIFTEEN_MINUTES_MS = 15 * 60_000;
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env): Config {
+	const problems: string[] = [];
+	const read = createReader(env, problems);
+
+	const config: Config = {
+		discordToken: read.required('DISCORD_TOKEN', 'the bot token from the Discord Developer Portal', isToken),
+		convaiApiKey: read.required('CONVAI_API_KEY', 'your Convai API key', isToken),
+		discordGuildId: read.optional('DISCORD_GUILD_ID', 'a server id (17 to 20 digits)', isSnowflake),
+		convaiApiUrl: stripTrailingSlash(
+			read.optional('CONVAI_API_URL', 'an http(s) URL such as https://api.convai.com', isHttpUrl) ??
+				'https://api.convai.com',
+		),
+		discordApiUrl: mapOptional(
+			read.optional('DISCORD_API_URL', 'an http(s) URL without the version, such as https://discord.com/api', isHttpUrl),
+			stripTrailingSlash,
+		),
+		editIntervalMs: read.integer('EDIT_INTERVAL_MS', DEFAULT_EDIT_INTERVAL_MS, 250, 10_000),
+		logLevel: (read.optional('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, (value) =>
+			(LOG_LEVELS as readonly string[]).includes(value),
+		) ?? 'info') as LogLevel,
+		convaiIdleTimeoutMs: read.integer('CONVAI_IDLE_TIMEOUT_MS', 30_000, 100, 300_000),
+		convaiTotalTimeoutMs: read.integer('CONVAI_TOTAL_TIMEOUT_MS', 10 * 60_000, 1_000, FIFTEEN_MINUTES_MS - 60_000),
+		storeUrl:
+			read.optional('STORE_URL', 'sqlite://path/to/file.sqlite, redis://host:port or memory://', (value) =>
+				/^(sqlite|redis|rediss|memory):\/\//.test(value),
+			) ?? DEFAULT_STORE_URL,
+		maxCharactersPerServer: read.integer('MAX_CHARACTERS_PER_SERVER', 500, 1, 100_000, 'characters'),
+		cooldownSeconds: read.integer('COOLDOWN_SECONDS', 30, 0, 86_400, 'seconds'),
+		maxRunningPerUser: read.integer('MAX_RUNNING_PER_USER', 1, 0, 1_000, 'generations'),
+		maxRunningPerGuild: read.integer('MAX_RUNNING_PER_GUILD', 3, 0, 1_000, 'generations'),
+		maxRunningTotal: read.integer('MAX_RUNNING_TOTAL', 20, 0, 10_000, 'generations'),
+		renderer: read.optional('RENDERER', 'coalescing (the default) or naive (benchmark baseline)', (value) =>
+			['coalescing', 'naive'].includes(value),
+		) === 'naive' ? 'naive' : 'coalescing',
+	};
+
+	if (problems.length > 0) throw new ConfigError(problems);
+	return Object.freeze(config);
+}
+
+function createReader(env: Env, problems: string[]) {
+	const value = (name: string): string | undefined => {
+		const raw = env[name]?.trim();
+		return raw === undefined || raw === '' ? undefined : raw;
+	};
+	return {
+		required(name: string, expected: string, isValid: (value: string) => boolean): string {
+			const found = value(name);
+			if (found === undefined) problems.push(`${name} is missing: set it to ${expected} (see .env.example).`);
+			else if (!isValid(found)) problems.push(`${name} is invalid: expected ${expected}.`);
+			return found ?? '';
+		},
+		optional(name: string, expected: string, isValid: (value: string) => boolean): string | undefined {
+			const found = value(name);
+			if (found !== undefined && !isValid(found)) problems.push(`${name} is invalid: expected ${expected}.`);
+			return found;
+		},
+		integer(name: string, fallback: number, min: number, max: number, unit = 'milliseconds'): number {
+			const found = value(name);
+			if (found === undefined) return fallback;
+			const parsed = Number(found);
+			if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+				problems.push(`${name} is invalid: expected a whole number of ${unit} from ${min} to ${max}.`);
+				return fallback;
+			}
+			return parsed;
+		},
+	};
+}
+
+function isToken(value: string): boolean {
+	return !/\s/.test(value);
+}
+
+function isSnowflake(value: string): boolean {
+	return /^\d{17,20}$/.test(value);
+}
+
+function isHttpUrl(value: string): boolean {
+	try {
+		const url = new URL(value);
+		return url.protocol === 'http:' || url.protocol === 'https:';
+	} catch {
+		return false;
+	}
+}
+
+function stripTrailingSlash(url: string): string {
+	return url.replace(/\/+$/, '');
+}
+
+function mapOptional<Value, Result>(value: Value | undefined, map: (value: Value) => Result): Result | undefined {
+	return value === undefined ? undefined : map(value);
+}

@@ -1,0 +1,194 @@
+import {
+	ButtonStyle,
+	ComponentType,
+	escapeMarkdown,
+	MessageFlags,
+	PermissionFlagsBits,
+	time,
+	TimestampStyles,
+	type APIActionRowComponent,
+	type APIComponentInMessageActionRow,
+	type ButtonInteraction,
+	type ChatInputCommandInteraction,
+} from 'discord.js';
+import type { CommandContext } from './commands.js';
+import { displayNameOf } from './discord/members.js';
+import { createReplyTarget, NO_MENTIONS } from './discord/reply-target.js';
+import { AlreadyReportedError, describeUpstreamError, UpstreamError } from './errors.js';
+import { createNaiveRenderer } from './render/naive-renderer.js';
+import { createStreamRenderer, type FinishOptions } from './render/stream-renderer.js';
+import { DeliveryLostError, type MessageView } from './render/types.js';
+import { RunCancelledError } from './runs.js';
+import { RosterFullError } from './store/index.js';
+
+export interface GenerationRequest {
+	characterName: string;
+	description: string;
+	/** Only the author sees the reply and every follow-up. */
+	private: boolean;
+}
+
+type GeneratingInteraction = ChatInputCommandInteraction | ButtonInteraction;
+
+/** Button ids are `backstory:<action>:<run id>:<author id>[:p]`, all the state a button needs after a restart. */
+export const BUTTON_PREFIX = 'backstory';
+
+/**
+ * Runs one generation for an interaction (the slash command or a Regenerate button): fair-use
+ * check, deferred reply, the stream into messages with Stop/Regenerate buttons, and the roster.
+ */
+export async function runGeneration(
+	interaction: GeneratingInteraction,
+	request: GenerationRequest,
+	context: CommandContext,
+): Promise<void> {
+	const admission = await context.fairUse.admit({
+		userId: interaction.user.id,
+		guildId: interaction.guildId,
+		exemptFromCooldown: interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
+	});
+	if (!admission.admitted) {
+		const { reason, retryAt } = admission.refusal;
+		await interaction.reply({
+			content: `${reason} You can start another one ${time(Math.ceil(retryAt / 1_000), TimestampStyles.RelativeTime)}.`,
+			flags: MessageFlags.Ephemeral,
+			allowedMentions: NO_MENTIONS,
+		});
+		return;
+	}
+	try {
+		await interaction.deferReply(request.private ? { flags: MessageFlags.Ephemeral } : {});
+		await streamIntoReply(interaction, request, context);
+	} finally {
+		admission.release();
+	}
+}
+
+async function streamIntoReply(interaction: GeneratingInteraction, request: GenerationRequest, context: CommandContext) {
+	const runId = interaction.id;
+	const run = context.runs.start(runId);
+	const startedAt = Date.now();
+	const logFields = { interactionId: runId, guildId: interaction.guildId, userId: interaction.user.id };
+	context.stores.prompts
+		.set(runId, { characterName: request.characterName, description: request.description })
+		.catch((error: unknown) => context.log.warn('could not keep the prompt for Regenerate', { ...logFields, error }));
+	const setting = await worldSettingFor(interaction.guildId, context);
+
+	const target = createReplyTarget(interaction, {
+		ephemeral: request.private,
+		componentsFor: (view) => buttonsFor(view, runId, interaction.user.id, request.private),
+	});
+	const createRenderer = context.config.renderer === 'naive' ? createNaiveRenderer : createStreamRenderer;
+	const renderer = createRenderer(target, {
+		intervalMs: context.config.editIntervalMs,
+		header: `📜 **${escapeMarkdown(request.characterName)}**\n${setting ? "-# 🌍 written for this server's world setting\n" : ''}`,
+	});
+	const signal = AbortSignal.any([run.signal, renderer.lost]);
+	const inputText = setting ? `${request.description}\n\nWorld setting: ${setting}` : request.description;
+
+	let outcome: FinishOptions;
+	let unexpected: unknown;
+	try {
+		for await (const piece of context.backstories.streamBackstory({ characterName: request.characterName, description: inputText }, { signal })) {
+			renderer.append(piece);
+		}
+		outcome = renderer.text.trim() === ''
+			? { complete: false, notice: 'Convai sent back an empty backstory. Try a different description.' }
+			: { complete: true };
+	} catch (error) {
+		outcome = { complete: false, notice: noticeFor(error, signal) };
+		if (!(error instanceof UpstreamError || signal.aborted)) unexpected = error;
+	}
+
+	try {
+		await renderer.finish(outcome);
+	} finally {
+		run.end();
+	}
+	context.log.info('backstory finished', {
+		...logFields,
+		outcome: outcome.complete ? 'complete' : renderer.lost.aborted ? 'lost' : (outcome.notice ?? 'ended'),
+		chars: renderer.text.length,
+		messages: target.messageIds.length,
+		durationMs: Date.now() - startedAt,
+		...(renderer.lost.aborted ? { deliveryError: renderer.lost.reason } : {}),
+	});
+	if (unexpected !== undefined) throw new AlreadyReportedError('backstory stream failed', { cause: unexpected });
+	if (outcome.complete && !renderer.lost.aborted) {
+		await saveToRoster(interaction, request, renderer.text, target.messageIds[0], context);
+	}
+}
+
+function buttonsFor(
+	view: MessageView,
+	runId: string,
+	authorId: string,
+	isPrivate: boolean,
+): APIActionRowComponent<APIComponentInMessageActionRow>[] {
+	const id = (action: string) => [BUTTON_PREFIX, action, runId, authorId, ...(isPrivate ? ['p'] : [])].join(':');
+	if (view.state === 'writing') {
+		return [row({ type: ComponentType.Button, style: ButtonStyle.Danger, label: 'Stop', emoji: { name: '⏹️' }, custom_id: id('stop') })];
+	}
+	if (view.state === 'complete') {
+		return [row({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Regenerate', emoji: { name: '🔄' }, custom_id: id('regen') })];
+	}
+	return [];
+}
+
+function row(button: APIComponentInMessageActionRow): APIActionRowComponent<APIComponentInMessageActionRow> {
+	return { type: ComponentType.ActionRow, components: [button] };
+}
+
+async function worldSettingFor(guildId: string | null, context: CommandContext): Promise<string | undefined> {
+	if (!guildId) return undefined;
+	try {
+		return (await context.stores.settings.get(guildId))?.text;
+	} catch (error) {
+		context.log.warn('could not read the world setting; writing without it', { guildId, error });
+		return undefined;
+	}
+}
+
+async function saveToRoster(
+	interaction: GeneratingInteraction,
+	request: GenerationRequest,
+	text: string,
+	firstMessageId: string | undefined,
+	context: CommandContext,
+): Promise<void> {
+	const { guildId, channelId } = interaction;
+	try {
+		await context.stores.characters.save({
+			guildId,
+			name: request.characterName,
+			description: request.description,
+			text,
+			authorId: interaction.user.id,
+			authorName: displayNameOf(interaction),
+			messageUrl: guildId && firstMessageId && !request.private ? `https://discord.com/channels/${guildId}/${channelId}/${firstMessageId}` : null,
+			private: request.private,
+		});
+	} catch (error) {
+		context.log.warn('could not save a character', { interactionId: interaction.id, guildId, error });
+		await interaction
+			.followUp({ content: rosterFailureText(error, context), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS })
+			.catch((followUpError: unknown) => context.log.warn('could not report a failed save', { error: followUpError }));
+	}
+}
+
+function rosterFailureText(error: unknown, context: CommandContext): string {
+	if (error instanceof RosterFullError) {
+		return `This backstory was not saved: the roster is full (${context.config.maxCharactersPerServer} characters). Remove some with \`/characters delete\`.`;
+	}
+	return 'This backstory was written but could not be saved to the roster: the character store is unavailable right now.';
+}
+
+function noticeFor(error: unknown, signal: AbortSignal): string | undefined {
+	if (signal.aborted) {
+		const reason: unknown = signal.reason;
+		if (reason instanceof RunCancelledError) return reason.notice;
+		if (reason instanceof DeliveryLostError) return undefined;
+	}
+	if (error instanceof UpstreamError) return describeUpstreamError(error);
+	return 'something went wrong on our side; the text so far is kept';
+}

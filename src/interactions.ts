@@ -1,0 +1,74 @@
+import { MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import { findCommand, type CommandContext } from './commands.js';
+import { NO_MENTIONS } from './discord/reply-target.js';
+import { AlreadyReportedError, UserFacingError } from './errors.js';
+
+export const GENERIC_FAILURE =
+	'Something went wrong while running this command. It has been logged; please try again in a moment.';
+export const RESTARTING = 'The bot is restarting right now. Please try again in a minute.';
+
+export interface InteractionContext extends CommandContext {
+	/** True once shutdown has begun: new commands are turned away politely. */
+	isShuttingDown(): boolean;
+}
+
+/**
+ * The one error boundary: every interaction passes through here, every failure is logged with its
+ * ids, and the user always gets an answer (the command's own, or a short generic one).
+ */
+export async function handleInteraction(interaction: Interaction, context: InteractionContext): Promise<void> {
+	if (interaction.isAutocomplete()) {
+		const command = findCommand(interaction.commandName);
+		await command?.autocomplete?.(interaction, context).catch((error: unknown) => {
+			context.log.warn('autocomplete failed', { interactionId: interaction.id, error });
+			return interaction.respond([]).catch(() => undefined);
+		});
+		return;
+	}
+	if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
+
+	const [name = '', ...args] = interaction.isButton() ? interaction.customId.split(':') : [interaction.commandName];
+	const fields = {
+		interactionId: interaction.id,
+		command: name,
+		...(interaction.isButton() ? { button: interaction.customId } : {}),
+		guildId: interaction.guildId,
+		userId: interaction.user.id,
+	};
+	context.log.debug('interaction received', fields);
+
+	const command = findCommand(name);
+	const startsWork = interaction.isChatInputCommand() || args[0] === 'regen';
+	if (!command || (context.isShuttingDown() && startsWork)) {
+		await answer(interaction, command ? RESTARTING : 'This is not known to the bot any more.', context);
+		return;
+	}
+	try {
+		if (interaction.isChatInputCommand()) await command.execute(interaction, context);
+		else if (command.handleButton) await command.handleButton(interaction, args, context);
+		else throw new UserFacingError('This button no longer works.');
+	} catch (error) {
+		if (error instanceof UserFacingError) {
+			context.log.info('refused', { ...fields, reason: error.message });
+			await answer(interaction, error.message, context);
+			return;
+		}
+		context.log.error('command failed', { ...fields, error });
+		if (!(error instanceof AlreadyReportedError)) await answer(interaction, GENERIC_FAILURE, context);
+	}
+}
+
+/** Answers in whatever way the interaction's state still allows, and never throws. */
+async function answer(interaction: RepliableInteraction, content: string, context: CommandContext): Promise<void> {
+	try {
+		if (interaction.deferred && !interaction.replied && !interaction.isButton()) {
+			await interaction.editReply({ content: `⚠️ ${content}`, allowedMentions: NO_MENTIONS, components: [] });
+		} else if (interaction.replied || interaction.deferred) {
+			await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+		} else {
+			await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+		}
+	} catch (error) {
+		context.log.warn('could not tell the user about a failure', { interactionId: interaction.id, error });
+	}
+}

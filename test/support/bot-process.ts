@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BOT_ENTRY = join(ROOT, 'dist/src/index.js');
+export const FAKE_TOKEN = 'fake-discord-token.abcdefghijklmnop';
+export const FAKE_CONVAI_KEY = 'fake-convai-key-1234567890';
+
+export interface BotProcess {
+	readonly child: ChildProcess;
+	/** Every line the bot printed (stdout and stderr), in order. */
+	readonly lines: string[];
+	/** JSON log entries parsed from stdout. */
+	logs(): Array<Record<string, unknown>>;
+	waitForLog(predicate: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+	/** Sends a signal and resolves with the exit code once the process is gone. */
+	stop(signal?: NodeJS.Signals): Promise<number | null>;
+	readonly exited: Promise<number | null>;
+}
+
+/**
+ * Starts the compiled bot the way `npm start` does (node dist/src/index.js) with the given
+ * environment only, in an empty working directory so a developer's own .env never leaks in.
+ */
+export function startBot(env: Record<string, string>, entry = BOT_ENTRY): BotProcess {
+	const cwd = mkdtempSync(join(tmpdir(), 'backstory-bot-'));
+	const child = spawn(process.execPath, [entry], {
+		cwd,
+		env: { PATH: process.env.PATH ?? '', DISCORD_TOKEN: FAKE_TOKEN, CONVAI_API_KEY: FAKE_CONVAI_KEY, LOG_LEVEL: 'debug', ...env },
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	const lines: string[] = [];
+	const listeners = new Set<() => void>();
+	const collect = (stream: NodeJS.ReadableStream) => {
+		let buffer = '';
+		stream.setEncoding('utf8');
+		stream.on('data', (chunk: string) => {
+			buffer += chunk;
+			const parts = buffer.split('\n');
+			buffer = parts.pop() ?? '';
+			lines.push(...parts.filter((line) => line !== ''));
+			for (const listener of listeners) listener();
+		});
+	};
+	collect(child.stdout!);
+	collect(child.stderr!);
+	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+	const logs = () =>
+		lines.flatMap((line) => {
+			try {
+				return [JSON.parse(line) as Record<string, unknown>];
+			} catch {
+				return [];
+			}
+		});
+
+	return {
+		child,
+		lines,
+		logs,
+		exited,
+		waitForLog(predicate, timeoutMs = 10_000) {
+			return new Promise((resolve, reject) => {
+				const check = () => {
+					const found = logs().find(predicate);
+					if (!found) return;
+					cleanup();
+					resolve(found);
+				};
+				const timer = setTimeout(() => {
+					cleanup();
+					reject(new Error(`log line not seen within ${timeoutMs} ms; output:\n${lines.slice(-30).join('\n')}`));
+				}, timeoutMs);
+				const cleanup = () => {
+					clearTimeout(timer);
+					listeners.delete(check);
+				};
+				listeners.add(check);
+				check();
+			});
+		},
+		async stop(signal = 'SIGTERM') {
+			if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+			const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+			try {
+				return await exited;
+			} finally {
+				clearTimeout(timer);
+			}
+		},
+	};
+}

@@ -1,0 +1,108 @@
+import { startBot, FAKE_CONVAI_KEY, type BotProcess } from './bot-process.js';
+import { startFakeConvai, type FakeConvai, type Script } from './fake-convai.js';
+import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeMessage, type Interaction } from './fake-discord/index.js';
+
+export const GUILD_ID = '1100000000000000001';
+export const WRITING_MARKER_TEXT = 'writing…';
+
+export interface Harness {
+	discord: FakeDiscord;
+	convai: FakeConvai;
+	bot: BotProcess;
+	/** Scripts are chosen by character name, so tests can share one bot. */
+	scriptFor(characterName: string, script: Script): void;
+	/** Sends /backstory and resolves once the bot logged that the run finished. */
+	backstory(name: string, description: string, extra?: Partial<Parameters<FakeDiscord['sendCommand']>[0]>): Promise<Interaction>;
+	finished(interaction: Interaction, timeoutMs?: number): Promise<Record<string, unknown>>;
+	restartBot(env?: Record<string, string>): Promise<void>;
+	close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+	discord?: FakeDiscordOptions;
+	env?: Record<string, string>;
+}
+
+/** The fakes on 127.0.0.1 and the built bot wired to them, ready for commands. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+	const discord = await startFakeDiscord(options.discord);
+	const scripts = new Map<string, Script>();
+	const convai = await startFakeConvai((form) => scripts.get(form.charName ?? '') ?? { status: 404 }, { apiKey: FAKE_CONVAI_KEY });
+	const env = {
+		DISCORD_API_URL: discord.apiUrl,
+		CONVAI_API_URL: convai.url,
+		DISCORD_GUILD_ID: GUILD_ID,
+		EDIT_INTERVAL_MS: '300',
+		// Most tests share one user and one bot; the fair-use tests turn the limits back on.
+		COOLDOWN_SECONDS: '0',
+		MAX_RUNNING_PER_USER: '0',
+		MAX_RUNNING_PER_GUILD: '0',
+		MAX_RUNNING_TOTAL: '0',
+		...options.env,
+	};
+	const launch = async (extraEnv: Record<string, string> = {}) => {
+		const bot = startBot({ ...env, ...extraEnv });
+		await bot.waitForLog((entry) => entry.msg === 'slash commands registered' || entry.msg === 'slash commands already up to date');
+		return bot;
+	};
+	let bot = await launch();
+
+	const harness: Harness = {
+		discord,
+		convai,
+		get bot() {
+			return bot;
+		},
+		scriptFor: (name, script) => void scripts.set(name, script),
+		async backstory(name, description, extra = {}) {
+			const interaction = discord.sendCommand({
+				name: 'backstory',
+				guildId: GUILD_ID,
+				options: [
+					{ name: 'name', type: 3, value: name },
+					{ name: 'description', type: 3, value: description },
+				],
+				...extra,
+			});
+			await harness.finished(interaction);
+			return interaction;
+		},
+		finished: (interaction, timeoutMs = 20_000) =>
+			bot.waitForLog((entry) => entry.msg === 'backstory finished' && entry.interactionId === interaction.id, timeoutMs),
+		async restartBot(extraEnv) {
+			await bot.stop();
+			bot = await launch(extraEnv);
+		},
+		async close() {
+			await bot.stop();
+			await discord.close();
+			await convai.close();
+		},
+	};
+	return harness;
+}
+
+/** What the user finally sees in each message of an interaction, in order. */
+export function finalContents(discord: FakeDiscord, interaction: Interaction): string[] {
+	return discord.messagesOf(interaction.id).map((message) => message.content);
+}
+
+/** The story text shown across the messages, without the header on the first one. */
+export function storyText(discord: FakeDiscord, interaction: Interaction, header: string): string {
+	const contents = finalContents(discord, interaction);
+	if (contents[0]?.startsWith(header)) contents[0] = contents[0].slice(header.length);
+	return contents.join('');
+}
+
+const LOADING_FLAG = 128;
+
+/** Every state the bot wrote to any message (not the deferred "thinking" state): content, allowed mentions, pings. */
+export function allStates(messages: FakeMessage[]) {
+	return messages.flatMap((message) => message.history).filter((state) => (state.flags & LOADING_FLAG) === 0);
+}
+
+/** How many times the bot has written the first message of an interaction so far. */
+export function writesToFirstMessage(discord: FakeDiscord, interaction: Interaction): number {
+	const first = discord.messagesOf(interaction.id)[0];
+	return first ? allStates([first]).length : 0;
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_EDIT_INTERVAL_MS, loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+
+const REQUIRED = { DISCORD_TOKEN: 'abc.def.ghi', CONVAI_API_KEY: 'key-123' };
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+	try {
+		loadConfig(env);
+	} catch (error) {
+		if (error instanceof ConfigError) return error.problems;
+		throw error;
+	}
+	return [];
+}
+
+describe('loadConfig', () => {
+	it('applies the documented defaults and freezes the result', () => {
+		const config = loadConfig(REQUIRED);
+		expect(config).toMatchObject({
+			discordToken: 'abc.def.ghi',
+			convaiApiKey: 'key-123',
+			discordGuildId: undefined,
+			convaiApiUrl: 'https://api.convai.com',
+			discordApiUrl: undefined,
+			editIntervalMs: DEFAULT_EDIT_INTERVAL_MS,
+			logLevel: 'info',
+			convaiIdleTimeoutMs: 30_000,
+			convaiTotalTimeoutMs: 600_000,
+		});
+		expect(Object.isFrozen(config)).toBe(true);
+	});
+
+	it('names each missing required variable', () => {
+		expect(problemsOf({})).toEqual([
+			'DISCORD_TOKEN is missing: set it to the bot token from the Discord Developer Portal (see .env.example).',
+			'CONVAI_API_KEY is missing: set it to your Convai API key (see .env.example).',
+		]);
+	});
+
+	it('treats blank values as missing', () => {
+		expect(problemsOf({ ...REQUIRED, DISCORD_TOKEN: '   ' })).toHaveLength(1);
+	});
+
+	it.each([
+		['DISCORD_GUILD_ID', 'not-a-server', 'DISCORD_GUILD_ID is invalid: expected a server id (17 to 20 digits).'],
+		['CONVAI_API_URL', 'ftp://x', 'CONVAI_API_URL is invalid: expected an http(s) URL such as https://api.convai.com.'],
+		['DISCORD_API_URL', 'nope', 'DISCORD_API_URL is invalid: expected an http(s) URL without the version, such as https://discord.com/api.'],
+		['EDIT_INTERVAL_MS', '50', 'EDIT_INTERVAL_MS is invalid: expected a whole number of milliseconds from 250 to 10000.'],
+		['EDIT_INTERVAL_MS', '1.5', 'EDIT_INTERVAL_MS is invalid: expected a whole number of milliseconds from 250 to 10000.'],
+		['LOG_LEVEL', 'loud', 'LOG_LEVEL is invalid: expected one of debug, info, warn, error.'],
+		['CONVAI_TOTAL_TIMEOUT_MS', '900000', 'CONVAI_TOTAL_TIMEOUT_MS is invalid: expected a whole number of milliseconds from 1000 to 840000.'],
+	])('rejects %s=%s with one clear line', (name, value, message) => {
+		expect(problemsOf({ ...REQUIRED, [name]: value })).toEqual([message]);
+	});
+
+	it('reads the optional values and strips trailing slashes from URLs', () => {
+		const config = loadConfig({
+			...REQUIRED,
+			DISCORD_GUILD_ID: '123456789012345678',
+			CONVAI_API_URL: 'http://127.0.0.1:9999/',
+			DISCORD_API_URL: 'http://127.0.0.1:8888/api/',
+			EDIT_INTERVAL_MS: '1500',
+			LOG_LEVEL: 'debug',
+		});
+		expect(config).toMatchObject({
+			discordGuildId: '123456789012345678',
+			convaiApiUrl: 'http://127.0.0.1:9999',
+			discordApiUrl: 'http://127.0.0.1:8888/api',
+			editIntervalMs: 1500,
+			logLevel: 'debug',
+		});
+	});
+});
+
+describe('createLogger', () => {
+	it('never writes a secret, even inside an error', () => {
+		const lines: string[] = [];
+		const log = createLogger({ level: 'debug', secrets: ['sekret-token', 'convai-key'], write: (line) => lines.push(line) });
+		log.error('failed with sekret-token', { error: new Error('bad key convai-key'), url: 'https://x/sekret-token' });
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).not.toContain('sekret-token');
+		expect(lines[0]).not.toContain('convai-key');
+		expect(lines[0]).toContain('[redacted]');
+	});
+
+	it('drops lines below the configured level', () => {
+		const lines: string[] = [];
+		const log = createLogger({ level: 'warn', secrets: [], write: (line) => lines.push(line) });
+		log.info('quiet');
+		log.warn('loud', { interactionId: '1' });
+		expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ level: 'warn', msg: 'loud', interactionId: '1' }]);
+	});
+});
