@@ -9,6 +9,10 @@ export const BOT_ENTRY = join(ROOT, 'dist/src/index.js');
 export const FAKE_TOKEN = 'fake-discord-token.abcdefghijklmnop';
 export const FAKE_CONVAI_KEY = 'fake-convai-key-1234567890';
 
+export function makeBotFolder(): string {
+	return mkdtempSync(join(tmpdir(), 'backstory-bot-'));
+}
+
 export interface BotProcess {
 	readonly child: ChildProcess;
 	/** Every line the bot printed (stdout and stderr), in order. */
@@ -25,8 +29,10 @@ export interface BotProcess {
  * Starts the compiled bot the way `npm start` does (node dist/src/index.js) with the given
  * environment only, in an empty working directory so a developer's own .env never leaks in.
  */
-export function startBot(env: Record<string, string>, entry = BOT_ENTRY): BotProcess {
-	const cwd = mkdtempSync(join(tmpdir(), 'backstory-bot-'));
+export function startBot(env: Record<string, string>, options: { cwd?: string; entry?: string } = {}): BotProcess {
+	// A bot restarted in the same folder finds its SQLite store again, as in production.
+	const cwd = options.cwd ?? makeBotFolder();
+	const entry = options.entry ?? BOT_ENTRY;
 	const child = spawn(process.execPath, [entry], {
 		cwd,
 		env: { PATH: process.env.PATH ?? '', DISCORD_TOKEN: FAKE_TOKEN, CONVAI_API_KEY: FAKE_CONVAI_KEY, LOG_LEVEL: 'debug', ...env },

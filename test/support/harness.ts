@@ -1,4 +1,5 @@
-import { startBot, FAKE_CONVAI_KEY, type BotProcess } from './bot-process.js';
+import { rmSync } from 'node:fs';
+import { FAKE_CONVAI_KEY, makeBotFolder, startBot, type BotProcess } from './bot-process.js';
 import { startFakeConvai, type FakeConvai, type Script } from './fake-convai.js';
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeMessage, type Interaction } from './fake-discord/index.js';
 
@@ -40,8 +41,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 		MAX_RUNNING_TOTAL: '0',
 		...options.env,
 	};
+	const folder = makeBotFolder();
 	const launch = async (extraEnv: Record<string, string> = {}) => {
-		const bot = startBot({ ...env, ...extraEnv });
+		const bot = startBot({ ...env, ...extraEnv }, { cwd: folder });
 		await bot.waitForLog((entry) => entry.msg === 'slash commands registered' || entry.msg === 'slash commands already up to date');
 		return bot;
 	};
@@ -67,8 +69,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 			await harness.finished(interaction);
 			return interaction;
 		},
-		finished: (interaction, timeoutMs = 20_000) =>
-			bot.waitForLog((entry) => entry.msg === 'backstory finished' && entry.interactionId === interaction.id, timeoutMs),
+		finished: (interaction, timeoutMs = 20_000) => waitForFinished(bot, interaction.id, timeoutMs),
 		async restartBot(extraEnv) {
 			await bot.stop();
 			bot = await launch(extraEnv);
@@ -77,6 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 			await bot.stop();
 			await discord.close();
 			await convai.close();
+			rmSync(folder, { recursive: true, force: true });
 		},
 	};
 	return harness;
@@ -105,4 +107,66 @@ export function allStates(messages: FakeMessage[]) {
 export function writesToFirstMessage(discord: FakeDiscord, interaction: Interaction): number {
 	const first = discord.messagesOf(interaction.id)[0];
 	return first ? allStates([first]).length : 0;
+}
+
+/** Sends /backstory without waiting for it to finish (`extra.user` makes it another user's run). */
+export function sendBackstory(
+	discord: FakeDiscord,
+	name: string,
+	description: string,
+	extra: Partial<Parameters<FakeDiscord['sendCommand']>[0]> = {},
+): Interaction {
+	return discord.sendCommand({
+		name: 'backstory',
+		guildId: GUILD_ID,
+		options: [
+			{ name: 'name', type: 3, value: name },
+			{ name: 'description', type: 3, value: description },
+		],
+		...extra,
+	});
+}
+
+interface FinishedIndex {
+	parsed: number;
+	byInteraction: Map<string, Record<string, unknown>>;
+}
+const finishedIndexes = new WeakMap<BotProcess, FinishedIndex>();
+
+/**
+ * The bot's 'backstory finished' line for an interaction. Each output line is parsed once however
+ * many runs are awaited: waitForLog re-parses every line for every waiter, which is quadratic
+ * when fifty runs finish together.
+ */
+export function waitForFinished(bot: BotProcess, interactionId: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+	let index = finishedIndexes.get(bot);
+	if (!index) finishedIndexes.set(bot, (index = { parsed: 0, byInteraction: new Map() }));
+	const found = (): Record<string, unknown> | undefined => {
+		for (; index.parsed < bot.lines.length; index.parsed += 1) {
+			const line = bot.lines[index.parsed]!;
+			if (!line.includes('"backstory finished"')) continue;
+			try {
+				const entry = JSON.parse(line) as Record<string, unknown>;
+				if (entry['msg'] === 'backstory finished') index.byInteraction.set(String(entry['interactionId']), entry);
+			} catch {
+				// Not a log line.
+			}
+		}
+		return index.byInteraction.get(interactionId);
+	};
+	return new Promise((resolve, reject) => {
+		const deadline = Date.now() + timeoutMs;
+		const check = (): void => {
+			const entry = found();
+			if (entry) {
+				clearInterval(timer);
+				resolve(entry);
+			} else if (Date.now() > deadline) {
+				clearInterval(timer);
+				reject(new Error(`run ${interactionId} did not finish within ${timeoutMs} ms; output:\n${bot.lines.slice(-30).join('\n')}`));
+			}
+		};
+		const timer = setInterval(check, 20);
+		check();
+	});
 }
