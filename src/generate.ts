@@ -49,6 +49,7 @@ export async function runGeneration(
 	});
 	if (!admission.admitted) {
 		const { reason, retryAt } = admission.refusal;
+		context.log.info('generation refused', { interactionId: interaction.id, userId: interaction.user.id, reason });
 		await interaction.reply({
 			content: `${reason} You can start another one ${time(Math.ceil(retryAt / 1_000), TimestampStyles.RelativeTime)}.`,
 			flags: MessageFlags.Ephemeral,
@@ -56,15 +57,29 @@ export async function runGeneration(
 		});
 		return;
 	}
+	let summary: GenerationSummary | undefined;
 	try {
 		await interaction.deferReply(request.private ? { flags: MessageFlags.Ephemeral } : {});
-		await streamIntoReply(interaction, request, context);
+		summary = await streamIntoReply(interaction, request, context);
 	} finally {
 		admission.release();
 	}
+	// Logged once the slot is free, so whoever reads this line can start the next one at once.
+	context.log.info('backstory finished', summary.log);
+	if (summary.unexpected !== undefined) throw new AlreadyReportedError('backstory stream failed', { cause: summary.unexpected });
 }
 
-async function streamIntoReply(interaction: GeneratingInteraction, request: GenerationRequest, context: CommandContext) {
+interface GenerationSummary {
+	log: Record<string, unknown>;
+	/** A bug met while streaming, already explained to the user by the final notice. */
+	unexpected?: unknown;
+}
+
+async function streamIntoReply(
+	interaction: GeneratingInteraction,
+	request: GenerationRequest,
+	context: CommandContext,
+): Promise<GenerationSummary> {
 	const runId = interaction.id;
 	const run = context.runs.start(runId);
 	const startedAt = Date.now();
@@ -105,18 +120,20 @@ async function streamIntoReply(interaction: GeneratingInteraction, request: Gene
 	} finally {
 		run.end();
 	}
-	context.log.info('backstory finished', {
-		...logFields,
-		outcome: outcome.complete ? 'complete' : renderer.lost.aborted ? 'lost' : (outcome.notice ?? 'ended'),
-		chars: renderer.text.length,
-		messages: target.messageIds.length,
-		durationMs: Date.now() - startedAt,
-		...(renderer.lost.aborted ? { deliveryError: renderer.lost.reason } : {}),
-	});
-	if (unexpected !== undefined) throw new AlreadyReportedError('backstory stream failed', { cause: unexpected });
 	if (outcome.complete && !renderer.lost.aborted) {
 		await saveToRoster(interaction, request, renderer.text, target.messageIds[0], context);
 	}
+	return {
+		unexpected,
+		log: {
+			...logFields,
+			outcome: outcome.complete ? 'complete' : renderer.lost.aborted ? 'lost' : (outcome.notice ?? 'ended'),
+			chars: renderer.text.length,
+			messages: target.messageIds.length,
+			durationMs: Date.now() - startedAt,
+			...(renderer.lost.aborted ? { deliveryError: renderer.lost.reason } : {}),
+		},
+	};
 }
 
 function buttonsFor(
