@@ -5,6 +5,8 @@ import type {
 	RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import backstory from '../commands/backstory.js';
+import characters from '../commands/characters.js';
+import setting from '../commands/setting.js';
 import type { Config } from './config.js';
 import type { FairUse } from './fair-use.js';
 import type { Logger } from './log.js';
@@ -34,7 +36,7 @@ export interface Command {
 	autocomplete?(interaction: AutocompleteInteraction, context: CommandContext): Promise<void>;
 }
 
-export const commands: readonly Command[] = [backstory];
+export const commands: readonly Command[] = [backstory, characters, setting];
 
 export function findCommand(name: string): Command | undefined {
 	return commands.find((command) => command.data.name === name);

@@ -188,14 +188,15 @@ async function saveToRoster(
 	} catch (error) {
 		context.log.warn('could not save a character', { interactionId: interaction.id, guildId, error });
 		await interaction
-			.followUp({ content: rosterFailureText(error, context), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS })
+			.followUp({ content: rosterFailureText(error, request.private), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS })
 			.catch((followUpError: unknown) => context.log.warn('could not report a failed save', { error: followUpError }));
 	}
 }
 
-function rosterFailureText(error: unknown, context: CommandContext): string {
+function rosterFailureText(error: unknown, isPrivate: boolean): string {
 	if (error instanceof RosterFullError) {
-		return `This backstory was not saved: the roster is full (${context.config.maxCharactersPerServer} characters). Remove some with \`/characters delete\`.`;
+		const list = isPrivate ? 'your private character list' : "this server's roster";
+		return `This backstory was not saved: ${list} is full (${error.cap} characters). Remove some with \`/characters delete\`.`;
 	}
 	return 'This backstory was written but could not be saved to the roster: the character store is unavailable right now.';
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBot } from '../support/bot-process.js';
+import { DEPLOY_ENTRY, startBot } from '../support/bot-process.js';
 import { faults, proseEvents, sseScript } from '../support/fake-convai.js';
 import { finalContents, startHarness, writesToFirstMessage, storyText, WRITING_MARKER_TEXT, type Harness } from '../support/harness.js';
 
@@ -26,6 +26,18 @@ describe('bot lifecycle end to end', () => {
 		await harness.restartBot();
 		expect(harness.discord.commands.putCount).toBe(1);
 		expect(harness.bot.logs().some((entry) => entry.msg === 'slash commands already up to date')).toBe(true);
+	});
+
+	it('registers the commands on demand with npm run deploy-commands, even when unchanged', async () => {
+		harness = await startHarness();
+		const before = harness.discord.commands.putCount;
+		const deploy = startBot(
+			{ DISCORD_API_URL: harness.discord.apiUrl, DISCORD_GUILD_ID: '1100000000000000001' },
+			{ entry: DEPLOY_ENTRY },
+		);
+		expect(await deploy.exited).toBe(0);
+		expect(harness.discord.commands.putCount).toBe(before + 1);
+		expect(deploy.logs().some((entry) => entry.msg === 'slash commands registered')).toBe(true);
 	});
 
 	it('ends a stalled stream with a timed-out notice and keeps the text so far', async () => {

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BOT_ENTRY = join(ROOT, 'dist/src/index.js');
+/** `npm run deploy-commands` without its build step. */
+export const DEPLOY_ENTRY = join(ROOT, 'dist/src/deploy-commands.js');
 export const FAKE_TOKEN = 'fake-discord-token.abcdefghijklmnop';
 export const FAKE_CONVAI_KEY = 'fake-convai-key-1234567890';
 
