@@ -27,7 +27,8 @@ describe('/backstory end to end (built bot, fake Discord, fake Convai)', () => {
 		const story = proseEvents({ seed: 7, minChars: 4_500, maxChars: 5_000 });
 		harness.scriptFor('Mindy', sseScript(story.events, { delayMs: 5, splitAt: 'random', chunkSize: 64, seed: 3 }));
 
-		const interaction = await harness.backstory('Mindy', 'Lawyer in New York City. Achiever. Stubborn.');
+		// Input is trimmed before it reaches Convai.
+		const interaction = await harness.backstory('  Mindy ', ' Lawyer in New York City. Achiever. Stubborn.  ');
 
 		// Acknowledged with a deferred reply well inside Discord's 3 s.
 		expect(interaction.callback?.type).toBe(5);

@@ -117,6 +117,7 @@ describe('Stop, Regenerate and private backstories end to end', () => {
 		await harness.finished(click);
 
 		expect(click.callback!.type).toBe(5);
+		expect(click.callback!.at - click.createdAt).toBeLessThan(3_000);
 		const requests = convai.requests.filter((request) => request.form.charName === 'Twice');
 		expect(requests.map((request) => request.form)).toEqual([
 			{ charName: 'Twice', inputText: 'Keeps a lighthouse.' },
