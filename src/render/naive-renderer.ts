@@ -10,20 +10,24 @@ export function createNaiveRenderer(target: ReplyTarget, options: StreamRenderer
 	const limit = options.limit ?? DISCORD_MESSAGE_LIMIT;
 	const lostController = new AbortController();
 	let text = '';
-	let created = 1;
+	const sent: string[] = [];
 	let chain = Promise.resolve();
 
+	// Each event awaits its own write(s): whatever changed, in order, with no interval and no coalescing.
 	const write = (final: FinishOptions | undefined): void => {
 		const snapshot = (options.header ?? '') + text + (final?.notice ? `\n\n*${final.notice}*` : '');
 		chain = chain.then(async () => {
 			if (lostController.signal.aborted || snapshot.trim() === '') return;
 			try {
 				for (let index = 0; index * limit < snapshot.length; index += 1) {
-					const view = { content: snapshot.slice(index * limit, (index + 1) * limit), state: final?.complete ? 'complete' : 'ended' } as const;
-					if (index >= created) {
-						await target.create(index, view);
-						created = index + 1;
-					} else if ((index + 1) * limit >= snapshot.length) await target.edit(index, view);
+					const content = snapshot.slice(index * limit, (index + 1) * limit);
+					const isLast = (index + 1) * limit >= snapshot.length;
+					// The final write still goes out when unchanged: it swaps Stop for Regenerate.
+					if (content === sent[index] && !(final && isLast)) continue;
+					const view = { content, state: final?.complete ? 'complete' : 'ended' } as const;
+					if (index === 0 || sent[index] !== undefined) await target.edit(index, view);
+					else await target.create(index, view);
+					sent[index] = content;
 				}
 			} catch (error) {
 				if (error instanceof DeliveryLostError) lostController.abort(error);
