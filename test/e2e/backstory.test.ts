@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_CONVAI_KEY, FAKE_TOKEN } from '../support/bot-process.js';
 import { faults, proseEvents, sseScript } from '../support/fake-convai.js';
+import type { Interaction } from '../support/fake-discord/index.js';
 import { allStates, finalContents, writesToFirstMessage, startHarness, storyText, WRITING_MARKER_TEXT, type Harness } from '../support/harness.js';
 
 const LIMIT = 2_000;
@@ -146,48 +147,24 @@ describe('/backstory end to end (built bot, fake Discord, fake Convai)', () => {
 		expect(storyText(harness.discord, interaction, headerOf('Drip'))).toBe(story.text);
 	});
 
-	it('stops streaming and closes the upstream when the reply is deleted', async () => {
+	it.each([
+		['the reply is deleted', 'Deleted', 31, (h: Harness, interaction: Interaction) => h.discord.deleteMessage(h.discord.messagesOf(interaction.id)[0]!.id)],
+		['the interaction token expires', 'Expired', 41, (h: Harness, interaction: Interaction) => h.discord.expireToken(interaction.token)],
+	])('stops streaming and closes the upstream when %s', async (_case, name, seed, breakReply) => {
 		const { discord, convai } = harness;
-		const story = proseEvents({ seed: 31, minChars: 3_000, maxChars: 3_200 });
-		harness.scriptFor('Deleted', sseScript(story.events, { delayMs: 40, chunkSize: 60 }));
-		const interaction = discord.sendCommand({
-			name: 'backstory',
-			guildId: '1100000000000000001',
-			options: [
-				{ name: 'name', type: 3, value: 'Deleted' },
-				{ name: 'description', type: 3, value: 'Anyone.' },
-			],
-		});
+		const story = proseEvents({ seed, minChars: 3_000, maxChars: 3_200 });
+		harness.scriptFor(name, sseScript(story.events, { delayMs: 40, chunkSize: 60 }));
+		const interaction = harness.startBackstory(name, 'Anyone.');
 		await discord.waitFor(() => writesToFirstMessage(discord, interaction) >= 2, 10_000);
 		const requestsBefore = discord.requests.length;
-		discord.deleteMessage(discord.messagesOf(interaction.id)[0]!.id);
+		breakReply(harness, interaction);
 		const finished = await harness.finished(interaction);
 		expect(finished.outcome).toBe('lost');
 		await convai.allClosed(2_000);
 		expect(convai.requests.at(-1)!.endedBy).toBe('client');
-		// One failed write is all it takes to stop: no retry storm against a deleted message.
+		// One failed write is all it takes to stop: no retry storm against a message that is gone.
 		const later = discord.requests.slice(requestsBefore).filter((request) => request.token === interaction.token);
 		expect(later.length).toBeLessThanOrEqual(2);
-	});
-
-	it('stops streaming and closes the upstream when the interaction token expires', async () => {
-		const { discord, convai } = harness;
-		const story = proseEvents({ seed: 41, minChars: 3_000, maxChars: 3_200 });
-		harness.scriptFor('Expired', sseScript(story.events, { delayMs: 40, chunkSize: 60 }));
-		const interaction = discord.sendCommand({
-			name: 'backstory',
-			guildId: '1100000000000000001',
-			options: [
-				{ name: 'name', type: 3, value: 'Expired' },
-				{ name: 'description', type: 3, value: 'Anyone.' },
-			],
-		});
-		await discord.waitFor(() => writesToFirstMessage(discord, interaction) >= 2, 10_000);
-		discord.expireToken(interaction.token);
-		const finished = await harness.finished(interaction);
-		expect(finished.outcome).toBe('lost');
-		await convai.allClosed(2_000);
-		expect(convai.requests.at(-1)!.endedBy).toBe('client');
 	});
 
 	it('absorbs Discord 429s and 5xx on edits without losing or duplicating text', async () => {

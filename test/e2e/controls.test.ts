@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proseEvents, sseScript } from '../support/fake-convai.js';
 import type { FakeMessage, Interaction } from '../support/fake-discord/index.js';
-import { allStates, finalContents, GUILD_ID, startHarness, storyText, WRITING_MARKER_TEXT, writesToFirstMessage, type Harness } from '../support/harness.js';
+import { allStates, finalContents, startHarness, storyText, WRITING_MARKER_TEXT, writesToFirstMessage, type Harness } from '../support/harness.js';
 
 const AUTHOR = { id: '1100000000000000003', username: 'tester', globalName: 'Tester' };
 const STRANGER = { id: '1200000000000000009', username: 'stranger', globalName: 'Stranger' };
@@ -31,15 +31,17 @@ describe('Stop, Regenerate and private backstories end to end', () => {
 	function startSlow(name: string, seed: number, extra: Record<string, unknown> = {}): Interaction {
 		const story = proseEvents({ seed, minChars: 3_000, maxChars: 3_400 });
 		harness.scriptFor(name, sseScript(story.events, { delayMs: 50, chunkSize: 40 }));
-		return harness.discord.sendCommand({
-			name: 'backstory',
-			guildId: GUILD_ID,
+		return harness.startBackstory(name, 'A restless sailor.', {
 			user: AUTHOR,
-			options: [
-				{ name: 'name', type: 3, value: name },
-				{ name: 'description', type: 3, value: 'A restless sailor.' },
-				...(extra.private ? [{ name: 'private', type: 5, value: true }] : []),
-			],
+			...(extra.private
+				? {
+						options: [
+							{ name: 'name', type: 3, value: name },
+							{ name: 'description', type: 3, value: 'A restless sailor.' },
+							{ name: 'private', type: 5, value: true },
+						],
+					}
+				: {}),
 		});
 	}
 

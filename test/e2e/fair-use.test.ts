@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { faults, proseEvents, sseScript } from '../support/fake-convai.js';
 import type { Interaction } from '../support/fake-discord/index.js';
-import { GUILD_ID, startHarness, writesToFirstMessage, type Harness } from '../support/harness.js';
+import { startHarness, writesToFirstMessage, type Harness } from '../support/harness.js';
 
 const MANAGE_SERVER = (1n << 5n).toString();
 const user = (n: number) => ({ id: `12000000000000001${String(n).padStart(2, '0')}`, username: `user${n}`, globalName: `User ${n}` });
@@ -14,16 +14,7 @@ describe('fair use: cooldowns and concurrency caps end to end', () => {
 	});
 
 	function send(h: Harness, name: string, who = user(1), extra: Record<string, unknown> = {}): Interaction {
-		return h.discord.sendCommand({
-			name: 'backstory',
-			guildId: GUILD_ID,
-			user: who,
-			options: [
-				{ name: 'name', type: 3, value: name },
-				{ name: 'description', type: 3, value: 'Someone.' },
-			],
-			...extra,
-		});
+		return h.startBackstory(name, 'Someone.', { user: who, ...extra });
 	}
 
 	async function refusal(h: Harness, interaction: Interaction): Promise<string> {

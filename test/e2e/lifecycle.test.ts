@@ -55,16 +55,7 @@ describe('bot lifecycle end to end', () => {
 		const { discord, convai } = harness;
 		const story = proseEvents({ seed: 9, minChars: 3_000, maxChars: 3_500 });
 		harness.scriptFor('Restarted', sseScript(story.events, { delayMs: 60, chunkSize: 60 }));
-		const interactions = [1, 2].map(() =>
-			discord.sendCommand({
-				name: 'backstory',
-				guildId: '1100000000000000001',
-				options: [
-					{ name: 'name', type: 3, value: 'Restarted' },
-					{ name: 'description', type: 3, value: 'Anyone.' },
-				],
-			}),
-		);
+		const interactions = [1, 2].map(() => harness!.startBackstory('Restarted', 'Anyone.'));
 		await discord.waitFor(
 			() => interactions.every((interaction) => writesToFirstMessage(discord, interaction) >= 2),
 			10_000,

@@ -12,6 +12,8 @@ export interface Harness {
 	bot: BotProcess;
 	/** Scripts are chosen by character name, so tests can share one bot. */
 	scriptFor(characterName: string, script: Script): void;
+	/** Sends /backstory and returns at once. */
+	startBackstory(name: string, description: string, extra?: Partial<Parameters<FakeDiscord['sendCommand']>[0]>): Interaction;
 	/** Sends /backstory and resolves once the bot logged that the run finished. */
 	backstory(name: string, description: string, extra?: Partial<Parameters<FakeDiscord['sendCommand']>[0]>): Promise<Interaction>;
 	finished(interaction: Interaction, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -56,8 +58,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 			return bot;
 		},
 		scriptFor: (name, script) => void scripts.set(name, script),
-		async backstory(name, description, extra = {}) {
-			const interaction = discord.sendCommand({
+		startBackstory: (name, description, extra = {}) =>
+			discord.sendCommand({
 				name: 'backstory',
 				guildId: GUILD_ID,
 				options: [
@@ -65,7 +67,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 					{ name: 'description', type: 3, value: description },
 				],
 				...extra,
-			});
+			}),
+		async backstory(name, description, extra = {}) {
+			const interaction = harness.startBackstory(name, description, extra);
 			await harness.finished(interaction);
 			return interaction;
 		},
