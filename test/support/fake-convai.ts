@@ -36,6 +36,13 @@ export interface RecordedRequest {
 	closedAt?: number;
 	/** 'server': the script ran to its end or dropped the connection; 'client': the client left first. */
 	endedBy: 'server' | 'client' | undefined;
+	/**
+	 * The same moments on performance.now() of this process, the fake Discord's clock, so latencies
+	 * across the two fakes subtract directly. `firstWrite`/`lastWrite`: a body write reached the socket;
+	 * `ended`: the script finished (end or drop); `closed`: the connection went away.
+	 */
+	clock: { received: number; firstWrite?: number; lastWrite?: number; ended?: number; closed?: number };
+	bytesWritten: number;
 }
 
 export interface FakeConvai {
@@ -43,6 +50,9 @@ export interface FakeConvai {
 	requests: RecordedRequest[];
 	setScript(script: ScriptSource): void;
 	openConnections(): number;
+	/** Connections accepted since start, and the most that were open at once: counts sockets, not requests. */
+	connectionsOpened(): number;
+	peakConnections(): number;
 	/** Resolves once every request seen so far has ended; rejects after `timeoutMs`. */
 	allClosed(timeoutMs?: number): Promise<void>;
 	close(): Promise<void>;
@@ -50,27 +60,36 @@ export interface FakeConvai {
 
 export interface FakeConvaiOptions {
 	apiKey?: string;
+	/**
+	 * How long the server keeps an idle keep-alive socket (Node's default: 5000 ms). 0 never closes one
+	 * and sends no Keep-Alive hint, so only the client can close its idle sockets: what a leak test needs.
+	 */
+	keepAliveTimeoutMs?: number;
 }
 
 export const eventStreamHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 
 export async function startFakeConvai(
 	defaultScript: ScriptSource = { body: [] },
-	{ apiKey = FAKE_API_KEY }: FakeConvaiOptions = {},
+	{ apiKey = FAKE_API_KEY, keepAliveTimeoutMs }: FakeConvaiOptions = {},
 ): Promise<FakeConvai> {
 	let script = defaultScript;
 	const requests: RecordedRequest[] = [];
 	const sockets = new Set<Socket>();
+	let opened = 0;
+	let peak = 0;
 
 	const server = createServer((req, res) => {
 		const body: Buffer[] = [];
 		req.on('data', (chunk: Buffer) => body.push(chunk));
 		req.on('end', () => {
 			const form = Object.fromEntries(new URLSearchParams(Buffer.concat(body).toString('utf8')));
-			const record: RecordedRequest = { headers: req.headers, form, at: Date.now(), endedBy: undefined };
+			const clock = { received: performance.now() };
+			const record: RecordedRequest = { headers: req.headers, form, at: Date.now(), endedBy: undefined, clock, bytesWritten: 0 };
 			requests.push(record);
 			res.on('close', () => {
 				record.closedAt = Date.now();
+				record.clock.closed = performance.now();
 				record.endedBy ??= 'client';
 			});
 			if (req.method !== 'POST' || req.url !== BACKSTORY_PATH) {
@@ -82,8 +101,11 @@ export async function startFakeConvai(
 			void respond(res, record, typeof script === 'function' ? script(form) : script);
 		});
 	});
+	if (keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = keepAliveTimeoutMs;
 	server.on('connection', (socket) => {
 		sockets.add(socket);
+		opened += 1;
+		peak = Math.max(peak, sockets.size);
 		socket.on('close', () => sockets.delete(socket));
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -94,6 +116,8 @@ export async function startFakeConvai(
 		requests,
 		setScript: (next) => void (script = next),
 		openConnections: () => sockets.size,
+		connectionsOpened: () => opened,
+		peakConnections: () => peak,
 		allClosed: async (timeoutMs = 1000) => {
 			const deadline = Date.now() + timeoutMs;
 			while (requests.some((request) => request.closedAt === undefined)) {
@@ -126,17 +150,28 @@ async function respond(res: ServerResponse, record: RecordedRequest, script: Scr
 	for (const step of script.body ?? []) {
 		if (!isOpen()) return;
 		// Waiting for the write to reach the socket keeps a following `drop` from discarding it.
-		if ('write' in step) await Promise.race([new Promise((resolve) => res.write(step.write, resolve)), clientGone]);
-		else if ('delayMs' in step) await delay(step.delayMs);
+		if ('write' in step) {
+			const flushed = await Promise.race([new Promise((resolve) => res.write(step.write, () => resolve(true))), clientGone]);
+			if (flushed) noteWrite(record, typeof step.write === 'string' ? Buffer.byteLength(step.write) : step.write.length);
+		} else if ('delayMs' in step) await delay(step.delayMs);
 		else if ('drop' in step) {
 			record.endedBy = 'server';
+			record.clock.ended = performance.now();
 			res.socket?.destroy();
 			return;
 		} else return clientGone;
 	}
 	if (!isOpen()) return;
 	record.endedBy = 'server';
+	record.clock.ended = performance.now();
 	res.end();
+}
+
+function noteWrite(record: RecordedRequest, bytes: number): void {
+	const now = performance.now();
+	record.clock.firstWrite ??= now;
+	record.clock.lastWrite = now;
+	record.bytesWritten += bytes;
 }
 
 export function jsonError(status: number, body: unknown): Script {
@@ -159,11 +194,18 @@ export interface SseEncodingOptions {
 export interface ChunkingOptions {
 	/** Fixed chunk size, or the largest chunk with splitAt 'random'. */
 	chunkSize?: number;
-	splitAt?: 'random' | 'every-byte';
+	/** 'event': one write per whole event, as a token-streaming upstream sends them. */
+	splitAt?: 'random' | 'every-byte' | 'event';
 	seed?: number;
 }
 
-export type SseScriptOptions = SseEncodingOptions & ChunkingOptions & { delayMs?: number };
+export interface SseScriptOptions extends SseEncodingOptions, ChunkingOptions {
+	/** Pause between two writes; with `jitter` (0 to 1) each pause is drawn from delayMs × (1 ± jitter), seeded. */
+	delayMs?: number;
+	jitter?: number;
+	/** Pause before the first write, like a model thinking before its first token. */
+	firstDelayMs?: number;
+}
 
 /** Each text becomes one event; `data: ` keeps a leading space of the text, newlines become more `data:` lines. */
 export function encodeSse(events: string[], options: SseEncodingOptions = {}): Uint8Array {
@@ -194,12 +236,23 @@ export function splitBytes(bytes: Uint8Array, options: ChunkingOptions = {}): Ui
 }
 
 export function sseScript(events: string[], options: SseScriptOptions = {}): Script {
-	const body: Step[] = [];
-	for (const chunk of splitBytes(encodeSse(events, options), options)) {
-		if (options.delayMs !== undefined && body.length > 0) body.push({ delayMs: options.delayMs });
+	const random = mulberry32((options.seed ?? 1) ^ 0x5eed);
+	const pause = (): number => (options.delayMs ?? 0) * (1 + (options.jitter ?? 0) * (2 * random() - 1));
+	const chunks = options.splitAt === 'event' ? eventChunks(events, options) : splitBytes(encodeSse(events, options), options);
+	const body: Step[] = options.firstDelayMs ? [{ delayMs: options.firstDelayMs }] : [];
+	for (const [index, chunk] of chunks.entries()) {
+		if (options.delayMs !== undefined && index > 0) body.push({ delayMs: pause() });
 		body.push({ write: chunk });
 	}
 	return { headers: eventStreamHeaders, body };
+}
+
+/** Each event encoded on its own (the BOM only before the first, the last one terminated or not as asked). */
+function eventChunks(events: string[], options: SseEncodingOptions): Uint8Array[] {
+	return events.map((event, index) => {
+		const terminated = index < events.length - 1 || options.terminateLastEvent !== false;
+		return encodeSse([event], { ...options, bom: options.bom === true && index === 0, terminateLastEvent: terminated });
+	});
 }
 
 export const faults = {

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { FAKE_CONVAI_KEY, makeBotFolder, startBot, type BotProcess } from './bot-process.js';
-import { startFakeConvai, type FakeConvai, type Script } from './fake-convai.js';
+import { startFakeConvai, type FakeConvai, type FakeConvaiOptions, type Script } from './fake-convai.js';
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeMessage, type Interaction } from './fake-discord/index.js';
 
 export const GUILD_ID = '1100000000000000001';
@@ -23,6 +23,7 @@ export interface Harness {
 
 export interface HarnessOptions {
 	discord?: FakeDiscordOptions;
+	convai?: FakeConvaiOptions;
 	env?: Record<string, string>;
 }
 
@@ -30,7 +31,7 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
 	const discord = await startFakeDiscord(options.discord);
 	const scripts = new Map<string, Script>();
-	const convai = await startFakeConvai((form) => scripts.get(form.charName ?? '') ?? { status: 404 }, { apiKey: FAKE_CONVAI_KEY });
+	const convai = await startFakeConvai((form) => scripts.get(form.charName ?? '') ?? { status: 404 }, { apiKey: FAKE_CONVAI_KEY, ...options.convai });
 	const env = {
 		DISCORD_API_URL: discord.apiUrl,
 		CONVAI_API_URL: convai.url,

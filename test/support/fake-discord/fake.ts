@@ -18,10 +18,12 @@ import type { RestPipeline } from './server.js';
 import type { Store } from './store.js';
 import type {
 	DisconnectOptions,
+	FailOptions,
 	FailureResponse,
 	FakeDiscord,
 	FakeMessage,
 	Interaction,
+	Latency,
 	RecordedRequest,
 	RequestMatch,
 	SendAutocompleteInput,
@@ -140,8 +142,12 @@ export class FakeDiscordImpl implements FakeDiscord {
 			.join('\n');
 	}
 
-	failNextRequests(match: (req: RequestMatch) => boolean, response: FailureResponse, count = 1): void {
-		this.#parts.pipeline.failNext(match, response, count);
+	failNextRequests(match: (req: RequestMatch) => boolean, response: FailureResponse, count = 1, options?: FailOptions): void {
+		this.#parts.pipeline.failNext(match, response, count, options);
+	}
+
+	setLatency(latency: Latency): void {
+		this.#parts.pipeline.setLatency(latency);
 	}
 
 	deleteMessage(messageId: string): void {

@@ -17,10 +17,13 @@ import type { FakeDiscord, FakeDiscordOptions, RecordedRequest, Violation } from
 
 export type * from './types.js';
 export { MessageFlag, mentionsOf } from './store.js';
+export { contentAt, finalTextAt, firstTextAt, settledAt, unchangedWrites, writesOf } from './timeline.js';
 export { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_USER, MEMBER_PERMISSIONS, APP_PERMISSIONS } from './payloads.js';
 
 export const DEFAULT_APPLICATION_ID = '1300000000000000000';
 const FIFTEEN_MINUTES = 15 * 60_000;
+/** What interaction webhooks allow in practice (Discord does not publish it; read from real headers). */
+export const DEFAULT_RATE_LIMIT = { limit: 5, windowMs: 2_000 } as const;
 
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
 	const applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;
@@ -43,7 +46,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		callbackDeadlineMs: options.callbackDeadlineMs ?? 3_000,
 		tokenTtlMs: options.tokenTtlMs ?? FIFTEEN_MINUTES,
 	};
-	const limiter = options.rateLimit ? new SlidingWindowLimiter(options.rateLimit.limit, options.rateLimit.windowMs) : null;
+	const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+	const limiter = rateLimit ? new SlidingWindowLimiter(rateLimit.limit, rateLimit.windowMs) : null;
 	const pipeline = new RestPipeline({
 		ctx,
 		validator,

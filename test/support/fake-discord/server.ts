@@ -4,7 +4,7 @@ import { DiscordError, errors, parseBody, readRaw, send, type Reply } from './ht
 import { toDiscordErrors, type OpenApiValidator } from './openapi.js';
 import { rateLimitedReply, type SlidingWindowLimiter } from './rate-limit.js';
 import { matchRoute } from './routes.js';
-import type { FailureResponse, RecordedRequest, RequestMatch, Violation, ViolationKind } from './types.js';
+import type { FailOptions, FailureResponse, Latency, RecordedRequest, RequestMatch, Violation, ViolationKind } from './types.js';
 
 const API_PREFIX = '/api/v10';
 
@@ -12,13 +12,15 @@ interface Fault {
 	match: (req: RequestMatch) => boolean;
 	response: FailureResponse;
 	remaining: number;
+	/** Matching requests still to let through before failing. */
+	skip: number;
 }
 
 export interface PipelineDeps {
 	ctx: RouteContext;
 	validator: OpenApiValidator;
 	limiter: SlidingWindowLimiter | null;
-	latencyMs: number;
+	latencyMs: Latency;
 	requests: RecordedRequest[];
 	violations: Violation[];
 	/** Called after every answered request, so waiters can re-check their predicates. */
@@ -33,8 +35,12 @@ export class RestPipeline {
 
 	constructor(readonly deps: PipelineDeps) {}
 
-	failNext(match: (req: RequestMatch) => boolean, response: FailureResponse, count: number): void {
-		this.#faults.push({ match, response, remaining: count });
+	failNext(match: (req: RequestMatch) => boolean, response: FailureResponse, count: number, options: FailOptions = {}): void {
+		this.#faults.push({ match, response, remaining: count, skip: options.after ?? 0 });
+	}
+
+	setLatency(latency: Latency): void {
+		this.deps.latencyMs = latency;
 	}
 
 	async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -64,7 +70,9 @@ export class RestPipeline {
 			status: 0,
 		};
 		this.deps.requests.push(record);
-		if (this.deps.latencyMs > 0) await this.deps.delay(this.deps.latencyMs);
+		const { latencyMs } = this.deps;
+		const latency = typeof latencyMs === 'function' ? latencyMs({ method, path: record.path }) : latencyMs;
+		if (latency > 0) await this.deps.delay(latency);
 
 		let reply: Reply;
 		try {
@@ -76,6 +84,7 @@ export class RestPipeline {
 		record.status = reply.status;
 		const code = (reply.body as { code?: unknown } | undefined)?.code;
 		if (reply.status >= 400 && typeof code === 'number') record.errorCode = code;
+		record.answeredAt = performance.now();
 		send(res, reply);
 		this.deps.onAnswered();
 	}
@@ -86,7 +95,7 @@ export class RestPipeline {
 		const { route, params } = match;
 		if (params['token'] !== undefined) record.token = params['token'];
 
-		const fault = this.#faults.find((f) => f.remaining > 0 && f.match({ method: record.method, path: record.path }));
+		const fault = this.#takeFault({ method: record.method, path: record.path });
 		if (fault) {
 			fault.remaining--;
 			record.note = 'injected failure (failNextRequests)';
@@ -134,6 +143,19 @@ export class RestPipeline {
 			reply = error.toReply();
 		}
 		return { ...reply, headers: { ...bucketHeaders, ...reply.headers } };
+	}
+
+	/** The first armed fault for this request; faults still counting down see it pass. */
+	#takeFault(req: RequestMatch): Fault | undefined {
+		for (const fault of this.#faults) {
+			if (fault.remaining <= 0 || !fault.match(req)) continue;
+			if (fault.skip > 0) {
+				fault.skip--;
+				continue;
+			}
+			return fault;
+		}
+		return undefined;
 	}
 
 	#unexpected(record: RecordedRequest): Reply {

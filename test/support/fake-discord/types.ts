@@ -5,11 +5,11 @@ export interface FakeDiscordOptions {
 	applicationId?: string;
 	/**
 	 * Per-interaction-token bucket for `/webhooks/{app}/{token}...` routes, as a sliding window.
-	 * `false` (default) turns it off.
+	 * Defaults to 5 requests per 2000 ms, what interaction webhooks allow in practice; `false` turns it off.
 	 */
 	rateLimit?: { limit: number; windowMs: number } | false;
-	/** Delay added before answering each REST request. */
-	latencyMs?: number;
+	/** Delay added before answering each REST request: fixed, or chosen per request (slow Discord). */
+	latencyMs?: Latency;
 	/** Discord invalidates an interaction that is not answered in 3 s; `false` turns the check off. */
 	callbackDeadlineMs?: number | false;
 	/** Lifetime of an interaction token after the interaction was sent (Discord: 15 min). */
@@ -155,6 +155,8 @@ export interface RecordedRequest {
 	token?: string;
 	/** 0 until answered. */
 	status: number;
+	/** performance.now() when the answer was sent (after any latency). */
+	answeredAt?: number;
 	/** Discord JSON error code of the answer, if it was an error. */
 	errorCode?: number;
 	/** Why the fake answered as it did, when it is not obvious (quirks, injected faults). */
@@ -191,6 +193,13 @@ export interface RequestMatch {
 	path: string;
 }
 
+export type Latency = number | ((req: RequestMatch) => number);
+
+export interface FailOptions {
+	/** Matching requests to let through first, so the fault hits the (after + 1)-th one from now. */
+	after?: number;
+}
+
 export interface DisconnectOptions {
 	/** Keep the session so discord.js resumes it (close code 4000, default); `false` closes with 1000 and forgets it. */
 	resumable?: boolean;
@@ -218,7 +227,9 @@ export interface FakeDiscord {
 	messagesOf(interactionId: string): FakeMessage[];
 	/** The text a user sees now for an interaction: contents of its live messages joined by newlines. */
 	visibleText(interactionId: string): string;
-	failNextRequests(match: (req: RequestMatch) => boolean, response: FailureResponse, count?: number): void;
+	failNextRequests(match: (req: RequestMatch) => boolean, response: FailureResponse, count?: number, options?: FailOptions): void;
+	/** Changes the latency of requests that arrive from now on. */
+	setLatency(latency: Latency): void;
 	deleteMessage(messageId: string): void;
 	expireToken(token: string): void;
 	waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;

@@ -1,0 +1,93 @@
+/**
+ * `npm run bench`: the built bot against both fakes under concurrent realistic streams, ours against
+ * the naive renderer (RENDERER=naive), printed as a table and written as JSON.
+ *
+ *   --concurrency 1,50,200   generations started at once, per load (each at most 500)
+ *   --naive / --no-naive     also run the naive baseline (default on)
+ *   --soak N                 instead: N generations back to back, RSS and open handles before and after
+ *   --window K               generations in flight during a soak (default 20)
+ *   --seed S                 seed of the stories and their timing (default 1)
+ *   --env KEY=VALUE          extra bot environment, repeatable, for experiments (e.g. STORE_URL=memory://)
+ *   --out path               JSON results (default bench-results/latest.json)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Harness } from '../support/harness.js';
+import * as load from './load.js';
+import type { LoadMetrics } from './metrics.js';
+import { table, targetLines, targets } from './report.js';
+import { runSoak, soakTable, type SoakResult } from './soak.js';
+import { REALISTIC } from './workload.js';
+
+const MAX_CONCURRENCY = 500;
+/** The bot's default EDIT_INTERVAL_MS: the bench measures what people run. */
+const EDIT_INTERVAL_MS = 1_200;
+
+const { values } = parseArgs({
+	options: {
+		concurrency: { type: 'string', default: '1,50,200' },
+		naive: { type: 'boolean', default: true },
+		'no-naive': { type: 'boolean', default: false },
+		soak: { type: 'string' },
+		window: { type: 'string', default: '20' },
+		seed: { type: 'string', default: '1' },
+		env: { type: 'string', multiple: true, default: [] },
+		out: { type: 'string', default: 'bench-results/latest.json' },
+	},
+});
+
+const fail = (message: string): never => {
+	process.stderr.write(`bench: ${message}\n`);
+	process.exit(2);
+};
+const wholeNumber = (text: string, name: string, min: number, max: number): number => {
+	const value = Number(text);
+	return Number.isInteger(value) && value >= min && value <= max ? value : fail(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+};
+const concurrencies = values.concurrency.split(',').map((part) => wholeNumber(part.trim(), '--concurrency', 1, MAX_CONCURRENCY));
+const withNaive = values.naive && !values['no-naive'];
+const seed = wholeNumber(values.seed, '--seed', 0, 2 ** 31);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const env = Object.fromEntries(
+	values.env.map((pair) => {
+		const at = pair.indexOf('=');
+		return at > 0 ? [pair.slice(0, at), pair.slice(at + 1)] : fail(`--env takes KEY=VALUE, not "${pair}"`);
+	}),
+);
+
+// An interrupted bench must not leave a bot running or a port open.
+let soakHarness: Harness | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.once(signal, () => {
+		log(`bench: ${signal}, stopping the bot and the fakes`);
+		void Promise.allSettled([load.current?.close(), soakHarness?.close()]).then(() => process.exit(130));
+	});
+}
+
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', totalMemoryMB: Math.round(totalmem() / 2 ** 20), node: process.version };
+const results: { loads: Array<{ concurrency: number; ours: LoadMetrics; naive?: LoadMetrics; targets: ReturnType<typeof targets> }>; soak?: SoakResult } = { loads: [] };
+log(`bench: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; stories ${REALISTIC.minChars}–${REALISTIC.maxChars} chars over ${REALISTIC.minDurationMs / 1000}–${REALISTIC.maxDurationMs / 1000} s`);
+
+if (values.soak !== undefined) {
+	const count = wholeNumber(values.soak, '--soak', 1, 100_000);
+	const window = wholeNumber(values.window, '--window', 1, MAX_CONCURRENCY);
+	results.soak = await runSoak(count, window, seed, env, log, (h) => (soakHarness = h));
+	process.stdout.write(`${soakTable(results.soak)}\n`);
+} else {
+	for (const concurrency of concurrencies) {
+		const common = { concurrency, editIntervalMs: EDIT_INTERVAL_MS, seed, shape: REALISTIC, env, log };
+		log(`bench: ${concurrency} at once`);
+		const ours = await load.runLoad({ ...common, renderer: 'coalescing', timeoutMs: 120_000 });
+		// The naive renderer drains one edit per event through a 5-per-2-s bucket: minutes, not seconds.
+		const naive = withNaive ? await load.runLoad({ ...common, renderer: 'naive', timeoutMs: 400_000 }) : undefined;
+		results.loads.push({ concurrency, ours, ...(naive ? { naive } : {}), targets: targets(ours) });
+		process.stdout.write(`\n${table(ours, naive)}\ntargets (ours):\n${targetLines(ours)}\n`);
+	}
+}
+
+const out = resolve(values.out);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), machine, options: { concurrencies, withNaive, seed, editIntervalMs: EDIT_INTERVAL_MS, stories: REALISTIC, env }, ...results }, null, 2)}\n`);
+log(`bench: results written to ${out}`);
