@@ -19,6 +19,7 @@ export function loadConfigOrExit(): Config {
 }
 
 const INTERACTION_REQUESTS_PER_SECOND = 1_000;
+const HANDLER_SWEEP_INTERVAL_MS = 5 * 60_000;
 
 /** The discord.js options every entry point shares. */
 export function clientOptions(config: Config): Pick<ClientOptions, 'allowedMentions' | 'rest'> {
@@ -30,6 +31,9 @@ export function clientOptions(config: Config): Pick<ClientOptions, 'allowedMenti
 			// are nearly all this bot sends; discord.js's own limiter would otherwise queue busy servers'
 			// edits behind each other. Per-reply buckets (and 429 handling) still apply.
 			globalRequestsPerSecond: INTERACTION_REQUESTS_PER_SECOND,
+			// discord.js keeps a queue per interaction token until this sweep (default: hourly); tokens
+			// live 15 minutes, so a busy bot would otherwise hold an hour of dead queues.
+			handlerSweepInterval: HANDLER_SWEEP_INTERVAL_MS,
 		},
 	};
 }

@@ -5,6 +5,12 @@ export const WRITING_MARKER = '\n\n-# ✍️ writing…';
 /** Consecutive failed writes after which a reply is given up as undeliverable. */
 const MAX_CONSECUTIVE_FAILURES = 5;
 const MAX_BACKOFF_MS = 10_000;
+/**
+ * A follow-up that continues a message just finished goes out this soon after it, so a reader is not
+ * left a whole interval with the story cut mid-thought. Only one create a time gets the short gap, so
+ * a reply stays within Discord's 5 writes per 2 seconds.
+ */
+const ROLLOVER_GAP_MS = 250;
 
 export interface StreamRendererOptions {
 	/** Minimum time between the starts of two writes to this reply. */
@@ -54,6 +60,7 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 	let finishing: FinishOptions | undefined;
 	let inFlight = false;
 	let lastWriteAt = Number.NEGATIVE_INFINITY;
+	let lastWriteCreated = false;
 	let failures = 0;
 	let retryAt = Number.NEGATIVE_INFINITY;
 	let timer: NodeJS.Timeout | undefined;
@@ -120,15 +127,18 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 	};
 
 	const pump = (): void => {
-		if (inFlight || lostController.signal.aborted) return;
+		// A scheduled write will send whatever is newest when it fires: no need to look now.
+		if (inFlight || timer || lostController.signal.aborted) return;
 		const write = nextWrite();
 		if (!write) {
 			if (finishing) settle();
 			return;
 		}
-		const wait = Math.max(lastWriteAt + options.intervalMs, retryAt) - now();
+		const exists = write.index === 0 || shown[write.index] !== undefined;
+		const gap = exists || lastWriteCreated ? options.intervalMs : Math.min(options.intervalMs, ROLLOVER_GAP_MS);
+		const wait = Math.max(lastWriteAt + gap, retryAt) - now();
 		if (wait > 0) {
-			timer ??= setTimeout(() => {
+			timer = setTimeout(() => {
 				timer = undefined;
 				pump();
 			}, wait);
@@ -136,7 +146,7 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 		}
 		inFlight = true;
 		lastWriteAt = now();
-		const exists = write.index === 0 || shown[write.index] !== undefined;
+		lastWriteCreated = !exists;
 		const request = exists ? target.edit(write.index, write.view) : target.create(write.index, write.view);
 		request.then(
 			() => {

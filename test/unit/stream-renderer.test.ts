@@ -174,6 +174,24 @@ describe('createStreamRenderer', () => {
 		}
 	});
 
+	it('starts the follow-up soon after finishing the message it continues, not a whole interval later', async () => {
+		const fake = recordingTarget();
+		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		renderer.append(prose(300, 3));
+		await vi.advanceTimersByTimeAsync(0);
+		renderer.append(prose(200, 4));
+		await vi.advanceTimersByTimeAsync(INTERVAL);
+		const freeze = fake.writes.find((write) => write.index === 0 && write.view.state === 'ended')!;
+		await vi.advanceTimersByTimeAsync(300);
+		const create = fake.writes.find((write) => write.kind === 'create')!;
+		expect(create.at - freeze.at).toBe(250);
+		// The next change to the new message waits the full interval again.
+		renderer.append(' more words');
+		await vi.advanceTimersByTimeAsync(5 * INTERVAL);
+		const next = fake.writes.find((write) => write.at > create.at)!;
+		expect(next.at - create.at).toBe(INTERVAL);
+	});
+
 	it('loses no text when a write fails: the next write carries everything', async () => {
 		const fake = recordingTarget();
 		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
