@@ -4,6 +4,7 @@ import { KeyvCharacterStore } from './character-store.js';
 import { KeyvCooldownStore } from './cooldown-store.js';
 import { createKeyvFromUrl, disconnectKeyv } from './keyv.js';
 import { KeyvPromptStore } from './prompt-store.js';
+import { cacheSettings } from './cached-settings.js';
 import { KeyvSettingsStore } from './settings-store.js';
 import type { CharacterStore, CooldownStore, PromptStore, SettingsStore } from './types.js';
 
@@ -68,7 +69,7 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 			timeoutMs,
 			rosterCap: options.rosterCap ?? DEFAULT_ROSTER_CAP,
 		}),
-		settings: new KeyvSettingsStore(settingsKeyv, timeoutMs),
+		settings: cacheSettings(new KeyvSettingsStore(settingsKeyv, timeoutMs)),
 		cooldowns: new KeyvCooldownStore(cooldownKeyv, timeoutMs),
 		prompts: new KeyvPromptStore(promptKeyv, timeoutMs),
 		close() {
