@@ -50,6 +50,19 @@ describe('bot lifecycle end to end', () => {
 		await harness.convai.allClosed();
 	});
 
+	it('ends a story that outlasts CONVAI_TOTAL_TIMEOUT_MS with a notice and closes the request', async () => {
+		harness = await startHarness({ env: { CONVAI_TOTAL_TIMEOUT_MS: '1500' } });
+		const story = proseEvents({ seed: 4, minChars: 3_000, maxChars: 3_200 });
+		harness.scriptFor('Endless', sseScript(story.events, { delayMs: 100, chunkSize: 40 }));
+		const interaction = await harness.backstory('Endless', 'Anyone.');
+		const notice = '\n\n*timed out: the backstory took too long to write*';
+		const shown = storyText(harness.discord, interaction, '📜 **Endless**\n');
+		expect(shown.endsWith(notice)).toBe(true);
+		expect(story.text.startsWith(shown.slice(0, -notice.length))).toBe(true);
+		await harness.convai.allClosed();
+		expect(harness.convai.requests.at(-1)!.endedBy).toBe('client');
+	});
+
 	it('on SIGTERM finishes every running story with a restart notice, closes upstream, exits 0 within 10 s', async () => {
 		harness = await startHarness();
 		const { discord, convai } = harness;
