@@ -59,16 +59,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 			return bot;
 		},
 		scriptFor: (name, script) => void scripts.set(name, script),
-		startBackstory: (name, description, extra = {}) =>
-			discord.sendCommand({
-				name: 'backstory',
-				guildId: GUILD_ID,
-				options: [
-					{ name: 'name', type: 3, value: name },
-					{ name: 'description', type: 3, value: description },
-				],
-				...extra,
-			}),
+		startBackstory: (name, description, extra = {}) => sendBackstory(discord, name, description, extra),
 		async backstory(name, description, extra = {}) {
 			const interaction = harness.startBackstory(name, description, extra);
 			await harness.finished(interaction);
