@@ -100,11 +100,16 @@ describe('fault matrix (built bot, fake Discord with its default 5 per 2 s limit
 		expect(discord.requests.filter((request) => request.status === 429)).toEqual([]);
 		for (const { name, story, interaction } of runs) {
 			expectDelivered(discord, interaction, name, story.text);
-			// One write per interval per reply, measured where Discord sees them (a little transit jitter allowed).
-			const starts = discord.requests.filter((r) => r.token === interaction.token && isWebhookWrite(r)).map((r) => r.at);
-			for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThan(1_100);
-			// No backlog: the final text follows the upstream's end within one interval, two when the end
-			// also has to start a follow-up (the renderer spaces a rollover's two writes an interval apart).
+			// One write per interval per reply, measured where Discord sees them (a little transit jitter
+			// allowed); only the follow-up that continues a just-finished message goes sooner, 250 ms after it.
+			const writes = discord.requests.filter((r) => r.token === interaction.token && isWebhookWrite(r));
+			for (let i = 1; i < writes.length; i++) {
+				const gap = writes[i]!.at - writes[i - 1]!.at;
+				const continuesRollover = writes[i]!.method === 'POST' && writes[i - 1]!.method === 'PATCH';
+				expect(gap).toBeGreaterThan(continuesRollover ? 200 : 1_100);
+			}
+			// No backlog: the final text follows the upstream's end within about one interval (plus the short
+			// rollover gap when the end also starts a follow-up); the margin absorbs a loaded CI machine.
 			expect(finalLagMs(discord, convai, interaction, name)).toBeLessThan(2 * 1_200 + 600);
 		}
 		expect(discord.violations).toEqual([]);
