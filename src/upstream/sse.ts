@@ -50,8 +50,20 @@ export function createSseDecoder(options: SseDecoderOptions = {}): SseDecoder {
 		return events;
 	}
 
+	// The parser holds a chunk's trailing \r until it sees whether \n follows, so with CR-only line
+	// endings an event would wait for the next chunk, or be lost if Convai then stalls. A trailing \r
+	// is fed as a complete line end instead, and a \n that opens the next chunk (the rest of a CRLF)
+	// is dropped.
+	let endedWithCarriageReturn = false;
+	const settleLineEnds = (text: string): string => {
+		const rest = endedWithCarriageReturn && text.startsWith('\n') ? text.slice(1) : text;
+		if (rest === '') return rest;
+		endedWithCarriageReturn = rest.endsWith('\r');
+		return endedWithCarriageReturn ? `${rest}\n` : rest;
+	};
+
 	return {
-		push: (chunk) => feed(decoder.decode(chunk, { stream: true })),
+		push: (chunk) => feed(settleLineEnds(decoder.decode(chunk, { stream: true }))),
 		// The parser silently drops an event that is not followed by a blank line, so supply one.
 		end: () => feed(`${decoder.decode()}\n\n`),
 	};

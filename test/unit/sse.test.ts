@@ -26,6 +26,20 @@ describe('createSseDecoder', () => {
 		}
 	});
 
+	it('returns an event whose CR-only line ends close a chunk at once, not when the next bytes come', () => {
+		const decoder = createSseDecoder();
+		expect(decoder.push(bytes('data: first\r\r'))).toEqual(['first']);
+		expect(decoder.push(bytes('data: second\r'))).toEqual([]);
+		expect(decoder.push(bytes('\r'))).toEqual(['second']);
+	});
+
+	it('decodes CR-only and mixed line endings wherever the bytes are cut', () => {
+		const stream = bytes('data: a\rdata: b\r\rdata: c\r\n\r\ndata: d\n\r');
+		for (let cut = 0; cut <= stream.length; cut++) {
+			expect(decodeChunks([stream.subarray(0, cut), stream.subarray(cut)]), `cut at ${cut}`).toEqual(['a\nb', 'c', 'd']);
+		}
+	});
+
 	it('decodes a stream fed one byte at a time', () => {
 		expect(decodeChunks(splitBytes(awkwardStream, { splitAt: 'every-byte' }))).toEqual(awkwardEvents);
 	});
