@@ -5,6 +5,9 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { mulberry32 } from './random.js';
+
+export { mulberry32 };
 
 export const FAKE_API_KEY = 'fake-convai-key-0123456789';
 export const BACKSTORY_PATH = '/character/generate-backstory';
@@ -334,16 +337,4 @@ export function proseEvents({ seed, minChars, maxChars, discordExtras = false }:
 
 function isHighSurrogate(code: number): boolean {
 	return code >= 0xd800 && code <= 0xdbff;
-}
-
-/** Small seeded PRNG so every generated story and chunking is reproducible from its seed. */
-export function mulberry32(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }

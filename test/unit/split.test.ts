@@ -9,23 +9,14 @@ import {
 	takePiece,
 	type Piece,
 } from '../../src/render/split.js';
+import { mulberry32 } from '../support/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded generators, so a failure names a text that can be regenerated.
 
 type Rng = () => number;
 
-/** mulberry32: tiny, fast, and good enough to vary test texts. */
-function seeded(seed: number): Rng {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}
+const seeded: (seed: number) => Rng = mulberry32;
 const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: Rng, items: readonly T[]): T => items[int(r, 0, items.length - 1)] as T;
 const repeat = (n: number, make: () => string): string => Array.from({ length: n }, make).join('');
