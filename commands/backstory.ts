@@ -1,17 +1,17 @@
 import {
 	ApplicationCommandOptionType,
-	ApplicationIntegrationType,
 	escapeMarkdown,
-	InteractionContextType,
 	PermissionFlagsBits,
 	type ButtonInteraction,
 	type ChatInputCommandInteraction,
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Command, CommandContext } from '../src/commands.js';
+import { SERVER_ONLY } from '../src/discord/command-scope.js';
 import { displayNameOf } from '../src/discord/members.js';
 import { UserFacingError } from '../src/errors.js';
 import { runGeneration } from '../src/generate.js';
+import { settleWithin } from '../src/settle-within.js';
 
 export const NAME_MAX_LENGTH = 100;
 export const DESCRIPTION_MAX_LENGTH = 1_000;
@@ -21,9 +21,7 @@ const PROMPT_LOOKUP_TIMEOUT_MS = 1_000;
 const data = {
 	name: 'backstory',
 	description: 'Write a backstory for a character, streamed into this channel.',
-	// Servers only: the story is written for the people in the channel, and the bot is installed per server.
-	contexts: [InteractionContextType.Guild],
-	integration_types: [ApplicationIntegrationType.GuildInstall],
+	...SERVER_ONLY,
 	options: [
 		{
 			type: ApplicationCommandOptionType.String,
@@ -85,13 +83,12 @@ async function handleButton(interaction: ButtonInteraction, args: string[], cont
 		return;
 	}
 
-	const prompt = await Promise.race([
-		context.stores.prompts.get(runId).catch(() => null),
-		new Promise<null>((resolve) => setTimeout(() => resolve(null), PROMPT_LOOKUP_TIMEOUT_MS).unref()),
-	]);
-	if (prompt === null) throw new UserFacingError('The character store is unavailable right now, so this cannot be regenerated. Try again later or run /backstory.');
-	if (prompt === undefined) throw new UserFacingError('This backstory is too old to regenerate. Run /backstory again.');
-	await runGeneration(interaction, { ...prompt, private: privacy === 'p' }, context);
+	const prompt = await settleWithin(context.stores.prompts.get(runId), PROMPT_LOOKUP_TIMEOUT_MS);
+	if (!prompt.ok) {
+		throw new UserFacingError('The character store is unavailable right now, so this cannot be regenerated. Try again later or run /backstory.');
+	}
+	if (prompt.value === undefined) throw new UserFacingError('This backstory is too old to regenerate. Run /backstory again.');
+	await runGeneration(interaction, { ...prompt.value, private: privacy === 'p' }, context);
 }
 
 export default { data, execute, handleButton } satisfies Command;

@@ -1,8 +1,6 @@
 import {
 	ApplicationCommandOptionType,
-	ApplicationIntegrationType,
 	escapeMarkdown,
-	InteractionContextType,
 	MessageFlags,
 	PermissionFlagsBits,
 	type AutocompleteInteraction,
@@ -11,6 +9,7 @@ import {
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Command, CommandContext } from '../src/commands.js';
+import { SERVER_ONLY } from '../src/discord/command-scope.js';
 import {
 	characterHeader,
 	exportFileName,
@@ -40,9 +39,7 @@ const nameOption = (required: boolean, description: string) =>
 const data = {
 	name: 'characters',
 	description: "This server's saved characters: list, read, delete or export them.",
-	// The roster belongs to a server, like /backstory.
-	contexts: [InteractionContextType.Guild],
-	integration_types: [ApplicationIntegrationType.GuildInstall],
+	...SERVER_ONLY,
 	options: [
 		{ type: ApplicationCommandOptionType.Subcommand, name: 'list', description: 'The characters saved in this server, newest first' },
 		{

@@ -1,7 +1,5 @@
 import {
 	ApplicationCommandOptionType,
-	ApplicationIntegrationType,
-	InteractionContextType,
 	MessageFlags,
 	PermissionFlagsBits,
 	time,
@@ -11,6 +9,7 @@ import {
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Command, CommandContext } from '../src/commands.js';
+import { SERVER_ONLY } from '../src/discord/command-scope.js';
 import { NO_MENTIONS } from '../src/discord/reply-target.js';
 import { asUserFacing } from '../src/discord/store-errors.js';
 import { UserFacingError } from '../src/errors.js';
@@ -21,8 +20,7 @@ export const SETTING_MAX_LENGTH = 1_000;
 const data = {
 	name: 'setting',
 	description: "This server's world setting, added to every /backstory so characters fit the campaign.",
-	contexts: [InteractionContextType.Guild],
-	integration_types: [ApplicationIntegrationType.GuildInstall],
+	...SERVER_ONLY,
 	// No default_member_permissions: `show` is for everyone, so set and clear check Manage Server themselves.
 	options: [
 		{

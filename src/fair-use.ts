@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import { settleWithin } from './settle-within.js';
 import type { CooldownStore } from './store/index.js';
 
 /** A refused generation: why, and when it is worth trying again. */
@@ -91,20 +92,10 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 
 /** Fails open: a store outage must not stop people from writing, only from being rate limited. */
 async function lookUpCooldown(cooldowns: CooldownStore, userId: string, log: Logger): Promise<number | undefined> {
-	let timer: NodeJS.Timeout | undefined;
-	try {
-		return await Promise.race([
-			cooldowns.get(userId),
-			new Promise<undefined>((resolve) => {
-				timer = setTimeout(() => resolve(undefined), COOLDOWN_LOOKUP_TIMEOUT_MS);
-			}),
-		]);
-	} catch (error) {
-		log.warn('could not read a cooldown; allowing the generation', { userId, error });
-		return undefined;
-	} finally {
-		clearTimeout(timer);
-	}
+	const found = await settleWithin(cooldowns.get(userId), COOLDOWN_LOOKUP_TIMEOUT_MS);
+	if (found.ok) return found.value;
+	log.warn('could not read a cooldown in time; allowing the generation', { userId, error: found.error });
+	return undefined;
 }
 
 function decrement(counts: Map<string, number>, key: string): void {

@@ -96,9 +96,9 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 		if (rest.trim() === '') {
 			// Discord rejects empty messages and a marker alone says nothing: only a notice earns a message here.
 			// (The rest only grows, so a tail that was ever shown is never blank.)
+			// With nothing frozen either, the notice is all there is to say: a warning, not a footnote.
 			if (finishing?.notice) {
-				const alone = index === 0 && text.trim() === '';
-				views.push({ content: alone ? `⚠️ ${finishing.notice}` : `*${finishing.notice}*`, state: 'ended' });
+				views.push({ content: index === 0 ? `⚠️ ${finishing.notice}` : `*${finishing.notice}*`, state: 'ended' });
 			}
 			return views;
 		}
