@@ -123,6 +123,23 @@ describe('/backstory end to end (built bot, fake Discord, fake Convai)', () => {
 		expect(contents[0]).toMatch(expected);
 	});
 
+	it('says so when Convai sends back an empty backstory', async () => {
+		harness.scriptFor('Blank', sseScript([]));
+		const interaction = await harness.backstory('Blank', 'Anyone.');
+		expect(finalContents(harness.discord, interaction)).toEqual([
+			'⚠️ Convai sent back an empty backstory. Try a different description.',
+		]);
+	});
+
+	it('answers a command the bot no longer has instead of failing the interaction', async () => {
+		const { discord } = harness;
+		const interaction = discord.sendCommand({ name: 'retired', guildId: '1100000000000000001' });
+		await discord.waitFor(() => interaction.callback !== undefined);
+		expect(interaction.callback!.type).toBe(4);
+		expect(interaction.callback!.data.flags & 64).toBe(64);
+		expect(interaction.callback!.data.content).toBe('This is not known to the bot any more.');
+	});
+
 	it('keeps the text so far and says so when the connection drops mid-stream', async () => {
 		const { discord, convai } = harness;
 		const story = proseEvents({ seed: 21, minChars: 2_400, maxChars: 2_600 });

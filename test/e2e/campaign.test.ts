@@ -316,6 +316,16 @@ describe('campaign memory: limits and outages', () => {
 			expect(reply.flags & EPHEMERAL).toBe(EPHEMERAL);
 			expect(interaction.callback!.at - interaction.createdAt).toBeLessThan(3_000);
 		}
+
+		// Regenerate needs the stored inputs: with the store down it says so, within Discord's 3 s.
+		const last = shown.at(-1)!;
+		const [row] = last.components as Array<{ components: Array<{ custom_id: string }> }>;
+		const click = outage.discord.sendComponent({ customId: row!.components[0]!.custom_id, messageId: last.id, user: ANN });
+		await outage.discord.waitFor(() => click.callback !== undefined);
+		expect(click.callback!.type).toBe(4);
+		expect(click.callback!.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+		expect(click.callback!.data.content).toMatch(/^The character store is unavailable right now, so this cannot be regenerated/);
+		expect(click.callback!.at - click.createdAt).toBeLessThan(3_000);
 		expect(outage.discord.violations).toEqual([]);
 	});
 });

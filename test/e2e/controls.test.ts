@@ -151,6 +151,20 @@ describe('Stop, Regenerate and private backstories end to end', () => {
 		expect(storyText(discord, regenerate, '📜 **Restarted**\n')).toBe(story.text);
 	});
 
+	it.each([
+		['a Regenerate whose inputs are gone', 'backstory:regen:1100000000000000999:1100000000000000003', 'This backstory is too old to regenerate. Run /backstory again.'],
+		['a button id the bot no longer knows', 'backstory:frobnicate:1:2', 'This button is from an older version of the bot and no longer works.'],
+	])('answers %s privately instead of failing the interaction', async (_case, customId, expected) => {
+		const { discord } = harness;
+		harness.scriptFor('Anchor', sseScript(['A message to click on.']));
+		const anchor = await harness.backstory('Anchor', 'Anyone.', { user: AUTHOR });
+		const click = discord.sendComponent({ customId, messageId: discord.messagesOf(anchor.id)[0]!.id, user: AUTHOR });
+		await discord.waitFor(() => click.callback !== undefined);
+		expect(click.callback!.type).toBe(4);
+		expect(click.callback!.data.flags & 64).toBe(64);
+		expect(click.callback!.data.content).toBe(expected);
+	});
+
 	it('keeps a private backstory private: the reply and every follow-up are ephemeral, Stop works there', async () => {
 		const { discord } = harness;
 		const interaction = startSlow('Secret', 9, { private: true });

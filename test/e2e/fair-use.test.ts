@@ -83,6 +83,18 @@ describe('fair use: cooldowns and concurrency caps end to end', () => {
 		expect(h.convai.requests).toHaveLength(3);
 	});
 
+	it('refuses a command when the whole bot is at MAX_RUNNING_TOTAL', async () => {
+		harness = await startHarness({ env: { MAX_RUNNING_TOTAL: '1' } });
+		const h = harness;
+		slowStory(h, 'Only', 1);
+		const running = send(h, 'Only', user(1));
+		await h.discord.waitFor(() => writesToFirstMessage(h.discord, running) >= 1, 10_000);
+		const text = await refusal(h, send(h, 'Only', user(2)));
+		expect(text).toMatch(/^The bot is writing as many backstories as it can right now\. You can start another one <t:\d+:R>\.$/);
+		await h.finished(running);
+		expect(h.convai.requests).toHaveLength(1);
+	});
+
 	it('releases the slot when a generation ends, fails or is stopped', async () => {
 		harness = await startHarness({ env: { MAX_RUNNING_PER_USER: '1' } });
 		const h = harness;
