@@ -8,6 +8,7 @@ import {
 } from 'discord.js';
 import type { Command, CommandContext } from '../src/commands.js';
 import { SERVER_ONLY } from '../src/discord/command-scope.js';
+import { normalizeInput } from '../src/discord/input.js';
 import { displayNameOf } from '../src/discord/members.js';
 import { UserFacingError } from '../src/errors.js';
 import { runGeneration } from '../src/generate.js';
@@ -47,11 +48,6 @@ const data = {
 		},
 	],
 } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
-
-/** Control characters say nothing to Convai; a value made only of them is as empty as a blank one. */
-export function normalizeInput(value: string): string {
-	return value.replace(/\p{Cc}+/gu, ' ').replace(/\s+/g, ' ').trim();
-}
 
 async function execute(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void> {
 	const characterName = normalizeInput(interaction.options.getString('name', true)).slice(0, NAME_MAX_LENGTH);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeInput } from '../../commands/backstory.js';
+import { normalizeInput } from '../../src/discord/input.js';
 
 describe('normalizeInput', () => {
 	it('trims and folds runs of whitespace', () => {
