@@ -6,13 +6,14 @@ import {
 	type ChatInputCommandInteraction,
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { Command, CommandContext } from '../src/commands.js';
+import type { Command, CommandContext } from '../src/interactions/command.js';
 import { SERVER_ONLY } from '../src/discord/command-scope.js';
 import { normalizeInput } from '../src/discord/input.js';
 import { displayNameOf } from '../src/discord/members.js';
-import { UserFacingError } from '../src/errors.js';
-import { runGeneration } from '../src/generate.js';
-import { settleWithin } from '../src/settle-within.js';
+import { UserFacingError } from '../src/interactions/errors.js';
+import { parseBackstoryButton } from '../src/generation/buttons.js';
+import { runGeneration } from '../src/generation/generate.js';
+import { settleWithin } from '../src/store/settle-within.js';
 
 export const NAME_MAX_LENGTH = 100;
 export const DESCRIPTION_MAX_LENGTH = 1_000;
@@ -60,10 +61,9 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 }
 
 async function handleButton(interaction: ButtonInteraction, args: string[], context: CommandContext): Promise<void> {
-	const [action, runId, authorId, privacy] = args;
-	if (!runId || !authorId || (action !== 'stop' && action !== 'regen')) {
-		throw new UserFacingError('This button is from an older version of the bot and no longer works.');
-	}
+	const button = parseBackstoryButton(args);
+	if (!button) throw new UserFacingError('This button is from an older version of the bot and no longer works.');
+	const { action, runId, authorId } = button;
 	const isAuthor = interaction.user.id === authorId;
 	if (!isAuthor && !interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages)) {
 		const verb = action === 'stop' ? 'stop' : 'regenerate';
@@ -84,7 +84,12 @@ async function handleButton(interaction: ButtonInteraction, args: string[], cont
 		throw new UserFacingError('The character store is unavailable right now, so this cannot be regenerated. Try again later or run /backstory.');
 	}
 	if (prompt.value === undefined) throw new UserFacingError('This backstory is too old to regenerate. Run /backstory again.');
-	await runGeneration(interaction, { ...prompt.value, private: privacy === 'p' }, context);
+	await runGeneration(interaction, { ...prompt.value, private: button.private }, context);
 }
 
-export default { data, execute, handleButton } satisfies Command;
+/** Regenerate starts a new generation, so it is turned away while the bot shuts down; Stop is not. */
+function buttonStartsWork(args: string[]): boolean {
+	return parseBackstoryButton(args)?.action === 'regen';
+}
+
+export default { data, execute, handleButton, buttonStartsWork } satisfies Command;

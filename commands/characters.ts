@@ -8,7 +8,7 @@ import {
 	type ChatInputCommandInteraction,
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { Command, CommandContext } from '../src/commands.js';
+import type { Command, CommandContext } from '../src/interactions/command.js';
 import { SERVER_ONLY } from '../src/discord/command-scope.js';
 import {
 	characterHeader,
@@ -23,7 +23,7 @@ import {
 import { NO_MENTIONS } from '../src/discord/reply-target.js';
 import { findCharacter, listPage, loadAll, searchNames, type Viewer } from '../src/discord/roster.js';
 import { asUserFacing } from '../src/discord/store-errors.js';
-import { UserFacingError } from '../src/errors.js';
+import { UserFacingError } from '../src/interactions/errors.js';
 import { splitText } from '../src/render/split.js';
 
 const nameOption = (required: boolean, description: string) =>

@@ -8,12 +8,12 @@ import {
 	type ChatInputCommandInteraction,
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { Command, CommandContext } from '../src/commands.js';
+import type { Command, CommandContext } from '../src/interactions/command.js';
 import { SERVER_ONLY } from '../src/discord/command-scope.js';
 import { normalizeInput } from '../src/discord/input.js';
 import { NO_MENTIONS } from '../src/discord/reply-target.js';
 import { asUserFacing } from '../src/discord/store-errors.js';
-import { UserFacingError } from '../src/errors.js';
+import { UserFacingError } from '../src/interactions/errors.js';
 
 export const SETTING_MAX_LENGTH = 1_000;
 

@@ -1,12 +1,12 @@
 import { Client, Events, GatewayIntentBits } from 'discord.js';
-import type { Config } from './config.js';
-import { createFairUse } from './fair-use.js';
-import { handleInteraction } from './interactions.js';
-import type { Logger } from './log.js';
-import { registerCommands } from './register-commands.js';
-import { createRunRegistry } from './runs.js';
+import type { Config } from './config/config.js';
+import { createFairUse } from './fair-use/fair-use.js';
+import { handleInteraction } from './interactions/handle.js';
+import type { Logger } from './ops/log.js';
+import { registerCommands } from './interactions/register.js';
+import { createRunRegistry } from './generation/runs.js';
 import { createStores } from './store/index.js';
-import { clientOptions } from './startup.js';
+import { clientOptions } from './discord/client-options.js';
 import { createConvaiClient } from './upstream/convai-client.js';
 import type { BackstorySource } from './upstream/types.js';
 

@@ -1,41 +1,9 @@
-import type {
-	AutocompleteInteraction,
-	ButtonInteraction,
-	ChatInputCommandInteraction,
-	RESTPostAPIChatInputApplicationCommandsJSONBody,
-} from 'discord.js';
 import backstory from '../commands/backstory.js';
 import characters from '../commands/characters.js';
 import setting from '../commands/setting.js';
-import type { Config } from './config.js';
-import type { FairUse } from './fair-use.js';
-import type { Logger } from './log.js';
-import type { RunRegistry } from './runs.js';
-import type { Stores } from './store/index.js';
-import type { BackstorySource } from './upstream/types.js';
+import type { Command } from './interactions/command.js';
 
-/** What every command handler can use; injected so tests and other front ends can swap any part. */
-export interface CommandContext {
-	config: Config;
-	log: Logger;
-	backstories: BackstorySource;
-	runs: RunRegistry;
-	stores: Stores;
-	fairUse: FairUse;
-}
-
-/**
- * A slash command: its definition as Discord's JSON and its handlers. Buttons are routed by the
- * first part of their custom id, which is the command's name, so they survive restarts.
- */
-export interface Command {
-	data: RESTPostAPIChatInputApplicationCommandsJSONBody;
-	execute(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void>;
-	/** `args` are the custom id's parts after the command name. */
-	handleButton?(interaction: ButtonInteraction, args: string[], context: CommandContext): Promise<void>;
-	autocomplete?(interaction: AutocompleteInteraction, context: CommandContext): Promise<void>;
-}
-
+/** Every slash command the bot has; the one place a new command is wired in. */
 export const commands: readonly Command[] = [backstory, characters, setting];
 
 export function findCommand(name: string): Command | undefined {

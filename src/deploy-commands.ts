@@ -1,7 +1,8 @@
 import { Client, Events, GatewayIntentBits } from 'discord.js';
-import { createLogger } from './log.js';
-import { registerCommands } from './register-commands.js';
-import { clientOptions, loadConfigOrExit } from './startup.js';
+import { createLogger } from './ops/log.js';
+import { registerCommands } from './interactions/register.js';
+import { loadConfigOrExit } from './config/load.js';
+import { clientOptions } from './discord/client-options.js';
 
 /**
  * `npm run deploy-commands`: registers the slash commands now, without starting the bot. The bot

@@ -1,7 +1,7 @@
 import { createBot } from './bot.js';
-import { startDiagnostics } from './diagnostics.js';
-import { createLogger } from './log.js';
-import { loadConfigOrExit } from './startup.js';
+import { startDiagnostics } from './ops/diagnostics.js';
+import { createLogger } from './ops/log.js';
+import { loadConfigOrExit } from './config/load.js';
 
 /** Process managers send SIGKILL after about 10 s; exit on our own terms before that. */
 const HARD_EXIT_MS = 9_500;

@@ -1,4 +1,4 @@
-import { UserFacingError } from '../errors.js';
+import { UserFacingError } from '../interactions/errors.js';
 import type { CharacterScope, CharacterStore, CharacterSummary, SavedCharacter } from '../store/index.js';
 import { PAGE_SIZE, type ListPage } from './character-views.js';
 

@@ -1,4 +1,4 @@
-import { UserFacingError } from '../errors.js';
+import { UserFacingError } from '../interactions/errors.js';
 import { StoreUnavailableError } from '../store/index.js';
 
 export const STORE_UNAVAILABLE = 'The character store is unavailable right now. Please try again in a minute.';

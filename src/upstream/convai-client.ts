@@ -1,5 +1,5 @@
 import { request, type Dispatcher } from 'undici';
-import { UpstreamError } from '../errors.js';
+import { UpstreamError } from './errors.js';
 import { isEventStream, toUpstreamError } from './http-errors.js';
 import { createSseDecoder } from './sse.js';
 import type { BackstoryRequest, BackstorySource, StreamOptions } from './types.js';

@@ -1,4 +1,4 @@
-import { UpstreamError, type UpstreamErrorCode } from '../errors.js';
+import { UpstreamError, type UpstreamErrorCode } from './errors.js';
 
 /** Convai's endpoints disagree on the key that carries the error text, so try all that are known. */
 const ERROR_MESSAGE_KEYS = ['error', 'api_error', 'internal_error', 'message', 'detail', 'error_message', 'msg'];

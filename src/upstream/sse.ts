@@ -1,5 +1,5 @@
 import { createParser, type EventSourceParser } from 'eventsource-parser';
-import { UpstreamError } from '../errors.js';
+import { UpstreamError } from './errors.js';
 
 /** Enough for any sane event; a line or event larger than this means the upstream is broken. */
 export const DEFAULT_MAX_SSE_BUFFER_CHARS = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_EDIT_INTERVAL_MS, loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { ConfigError, DEFAULT_EDIT_INTERVAL_MS, loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/ops/log.js';
 
 const REQUIRED = { DISCORD_TOKEN: 'abc.def.ghi', CONVAI_API_KEY: 'key-123' };
 

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError, type UpstreamErrorCode } from '../../src/errors.js';
+import { UpstreamError, type UpstreamErrorCode } from '../../src/upstream/errors.js';
 import { createConvaiClient, type ConvaiClientOptions } from '../../src/upstream/convai-client.js';
 import { toUpstreamError } from '../../src/upstream/http-errors.js';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../src/errors.js';
+import { UpstreamError } from '../../src/upstream/errors.js';
 import { createSseDecoder, type SseDecoderOptions } from '../../src/upstream/sse.js';
 import { encodeSse, proseEvents, splitBytes } from '../support/fake-convai.js';
 

@@ -1,6 +1,6 @@
 import type { APIApplicationCommand, Client } from 'discord.js';
-import { commands } from './commands.js';
-import type { Logger } from './log.js';
+import { commands } from '../commands.js';
+import type { Logger } from '../ops/log.js';
 
 export type RegistrationResult = 'unchanged' | 'updated';
 

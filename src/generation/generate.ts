@@ -1,25 +1,23 @@
 import {
-	ButtonStyle,
-	ComponentType,
 	escapeMarkdown,
 	MessageFlags,
 	PermissionFlagsBits,
 	time,
 	TimestampStyles,
-	type APIActionRowComponent,
-	type APIComponentInMessageActionRow,
 	type ButtonInteraction,
 	type ChatInputCommandInteraction,
 } from 'discord.js';
-import type { CommandContext } from './commands.js';
-import { displayNameOf } from './discord/members.js';
-import { createReplyTarget, NO_MENTIONS } from './discord/reply-target.js';
-import { AlreadyReportedError, describeUpstreamError, UpstreamError } from './errors.js';
-import { createNaiveRenderer } from './render/naive-renderer.js';
-import { createStreamRenderer, type FinishOptions } from './render/stream-renderer.js';
-import { DeliveryLostError, type MessageView } from './render/types.js';
+import type { CommandContext } from '../interactions/command.js';
+import { displayNameOf } from '../discord/members.js';
+import { createReplyTarget, NO_MENTIONS } from '../discord/reply-target.js';
+import { AlreadyReportedError, describeUpstreamError } from '../interactions/errors.js';
+import { UpstreamError } from '../upstream/errors.js';
+import { createNaiveRenderer } from '../render/naive-renderer.js';
+import { createStreamRenderer, type FinishOptions } from '../render/stream-renderer.js';
+import { DeliveryLostError, type MessageView } from '../render/types.js';
+import { regenerateButtonRow, stopButtonRow } from './buttons.js';
 import { RunCancelledError } from './runs.js';
-import { RosterFullError } from './store/index.js';
+import { RosterFullError } from '../store/index.js';
 
 export interface GenerationRequest {
 	characterName: string;
@@ -29,9 +27,6 @@ export interface GenerationRequest {
 }
 
 type GeneratingInteraction = ChatInputCommandInteraction | ButtonInteraction;
-
-/** Button ids are `backstory:<action>:<run id>:<author id>[:p]`, all the state a button needs after a restart. */
-export const BUTTON_PREFIX = 'backstory';
 
 /**
  * Runs one generation for an interaction (the slash command or a Regenerate button): fair-use
@@ -136,24 +131,11 @@ async function streamIntoReply(
 	};
 }
 
-function buttonsFor(
-	view: MessageView,
-	runId: string,
-	authorId: string,
-	isPrivate: boolean,
-): APIActionRowComponent<APIComponentInMessageActionRow>[] {
-	const id = (action: string) => [BUTTON_PREFIX, action, runId, authorId, ...(isPrivate ? ['p'] : [])].join(':');
-	if (view.state === 'writing') {
-		return [row({ type: ComponentType.Button, style: ButtonStyle.Danger, label: 'Stop', emoji: { name: '⏹️' }, custom_id: id('stop') })];
-	}
-	if (view.state === 'complete') {
-		return [row({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Regenerate', emoji: { name: '🔄' }, custom_id: id('regen') })];
-	}
+function buttonsFor(view: MessageView, runId: string, authorId: string, isPrivate: boolean) {
+	const button = { runId, authorId, private: isPrivate };
+	if (view.state === 'writing') return stopButtonRow(button);
+	if (view.state === 'complete') return regenerateButtonRow(button);
 	return [];
-}
-
-function row(button: APIComponentInMessageActionRow): APIActionRowComponent<APIComponentInMessageActionRow> {
-	return { type: ComponentType.ActionRow, components: [button] };
 }
 
 async function worldSettingFor(guildId: string | null, context: CommandContext): Promise<string | undefined> {

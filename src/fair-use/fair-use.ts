@@ -1,7 +1,7 @@
-import type { Config } from './config.js';
-import type { Logger } from './log.js';
-import { settleWithin } from './settle-within.js';
-import type { CooldownStore } from './store/index.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../ops/log.js';
+import { settleWithin } from '../store/settle-within.js';
+import type { CooldownStore } from '../store/index.js';
 
 /** A refused generation: why, and when it is worth trying again. */
 export interface Refusal {

@@ -1,4 +1,4 @@
-import { DEFAULT_STORE_URL } from './store/keyv.js';
+import { DEFAULT_STORE_URL } from '../store/keyv.js';
 
 /**
  * Configuration is read once at start-up from the environment and validated into a frozen object.

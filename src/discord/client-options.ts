@@ -1,22 +1,6 @@
 import type { ClientOptions } from 'discord.js';
-import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { NO_MENTIONS } from './discord/reply-target.js';
-
-/**
- * Reads `.env` (values already in the environment win) and validates it; on a problem prints one
- * line per variable and exits with code 1, since a stack trace would only hide the message.
- */
-export function loadConfigOrExit(): Config {
-	loadDotenv({ quiet: true });
-	try {
-		return loadConfig(process.env);
-	} catch (error) {
-		if (!(error instanceof ConfigError)) throw error;
-		for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem}\n`);
-		process.exit(1);
-	}
-}
+import type { Config } from '../config/config.js';
+import { NO_MENTIONS } from './reply-target.js';
 
 const INTERACTION_REQUESTS_PER_SECOND = 1_000;
 const HANDLER_SWEEP_INTERVAL_MS = 5 * 60_000;

@@ -1,6 +1,7 @@
 import { MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
-import { findCommand, type CommandContext } from './commands.js';
-import { NO_MENTIONS } from './discord/reply-target.js';
+import { findCommand } from '../commands.js';
+import type { CommandContext } from './command.js';
+import { NO_MENTIONS } from '../discord/reply-target.js';
 import { AlreadyReportedError, UserFacingError } from './errors.js';
 
 export const GENERIC_FAILURE =
@@ -38,7 +39,7 @@ export async function handleInteraction(interaction: Interaction, context: Inter
 	context.log.debug('interaction received', fields);
 
 	const command = findCommand(name);
-	const startsWork = interaction.isChatInputCommand() || args[0] === 'regen';
+	const startsWork = interaction.isChatInputCommand() || (command?.buttonStartsWork?.(args) ?? false);
 	if (!command || (context.isShuttingDown() && startsWork)) {
 		await answer(interaction, command ? RESTARTING : 'This is not known to the bot any more.', context);
 		return;
