@@ -19,12 +19,19 @@ import {
 	pageButtons,
 	sameNameNote,
 	shortDate,
+	talkNote,
 } from '../src/discord/character-views.js';
 import { NO_MENTIONS } from '../src/discord/reply-target.js';
 import { findCharacter, listPage, loadAll, searchNames, type Viewer } from '../src/discord/roster.js';
 import { asUserFacing } from '../src/discord/store-errors.js';
 import { UserFacingError } from '../src/interactions/errors.js';
 import { splitText } from '../src/render/split.js';
+import { settleWithin } from '../src/store/settle-within.js';
+import { TALK_TEXT } from '../src/talk/talk-text.js';
+import { isVoiceType, VOICES, voiceLabel } from '../src/talk/voices.js';
+
+/** Reading the talk status must not hold back `/characters show`, which answers without deferring. */
+const TALK_STATUS_TIMEOUT_MS = 500;
 
 const nameOption = (required: boolean, description: string) =>
 	({
@@ -56,6 +63,21 @@ const data = {
 		},
 		{
 			type: ApplicationCommandOptionType.Subcommand,
+			name: 'voice',
+			description: 'Choose how a character sounds in /talk (its author, or Manage Server)',
+			options: [
+				nameOption(true, 'The character (pick one from the suggestions)'),
+				{
+					type: ApplicationCommandOptionType.String,
+					name: 'voice',
+					description: 'The Convai voice it speaks with',
+					required: true,
+					choices: VOICES.map((voice) => ({ name: voice.name, value: voice.value })),
+				},
+			],
+		},
+		{
+			type: ApplicationCommandOptionType.Subcommand,
 			name: 'export',
 			description: 'Download the roster, or one character, as a Markdown file',
 			options: [nameOption(false, 'Only this character (leave empty for the whole roster)')],
@@ -76,9 +98,11 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 			case 'list':
 				return await list(interaction, store, viewer);
 			case 'show':
-				return await show(interaction, store, viewer);
+				return await show(interaction, context, viewer);
 			case 'delete':
-				return await remove(interaction, store, viewer);
+				return await remove(interaction, context, viewer);
+			case 'voice':
+				return await chooseVoice(interaction, context, viewer);
 			case 'export':
 				return await exportRoster(interaction, store, viewer);
 			default:
@@ -106,9 +130,11 @@ async function list(interaction: ChatInputCommandInteraction, store: Store, view
  * The full text split like a generation: the header and the first part as the reply, the rest as
  * follow-ups. A typed name shared by several characters shows the newest and says so.
  */
-async function show(interaction: ChatInputCommandInteraction, store: Store, viewer: Viewer): Promise<void> {
-	const { character, matches } = await findCharacter(store, viewer, interaction.options.getString('name', true));
-	const [first = '', ...rest] = splitText(characterHeader(character, sameNameNote(matches)) + character.text);
+async function show(interaction: ChatInputCommandInteraction, context: CommandContext, viewer: Viewer): Promise<void> {
+	const { character, scope, matches } = await findCharacter(context.stores.characters, viewer, interaction.options.getString('name', true));
+	const status = await settleWithin(context.talk.status({ scope, id: character.id }), TALK_STATUS_TIMEOUT_MS);
+	const header = characterHeader(character, sameNameNote(matches), talkNote(character, status.ok ? status.value : undefined));
+	const [first = '', ...rest] = splitText(header + character.text);
 	const ephemeral = character.private ? ({ flags: MessageFlags.Ephemeral } as const) : {};
 	await interaction.reply({ content: first, allowedMentions: NO_MENTIONS, ...ephemeral });
 	// Follow-ups do not inherit the reply's ephemeral flag, so each one carries it.
@@ -119,7 +145,8 @@ async function show(interaction: ChatInputCommandInteraction, store: Store, view
  * Only the author or Manage Server may delete. Deleting the wrong one cannot be undone, so a typed
  * name several characters share is refused: autocomplete tells them apart by date and author.
  */
-async function remove(interaction: ChatInputCommandInteraction, store: Store, viewer: Viewer): Promise<void> {
+async function remove(interaction: ChatInputCommandInteraction, context: CommandContext, viewer: Viewer): Promise<void> {
+	const store = context.stores.characters;
 	const { character, scope, matches } = await findCharacter(store, viewer, interaction.options.getString('name', true));
 	const name = escapeMarkdown(character.name);
 	if (matches > 1) {
@@ -134,11 +161,31 @@ async function remove(interaction: ChatInputCommandInteraction, store: Store, vi
 	// The lookup may have used most of the 3 s Discord allows; the delete runs after the acknowledgement.
 	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 	const deleted = await store.delete(scope, character.id);
+	if (deleted) {
+		// Its Convai character goes too, in the background: a failure there is logged, never blocks the delete.
+		context.talk
+			.forget({ scope, id: character.id })
+			.catch((error: unknown) => context.log.warn('could not delete the convai character of a deleted character', { characterId: character.id, error }));
+	}
 	const what = `**${name}** (by ${escapeMarkdown(character.authorName)}, ${shortDate(character.createdAt)})`;
 	await interaction.editReply({
 		content: deleted ? `🗑️ Deleted ${what} from ${character.private ? 'your private characters' : "this server's roster"}.` : `${what} was already deleted.`,
 		allowedMentions: NO_MENTIONS,
 	});
+}
+
+/** The author or Manage Server, like delete; takes effect from the next /talk. */
+async function chooseVoice(interaction: ChatInputCommandInteraction, context: CommandContext, viewer: Viewer): Promise<void> {
+	const voice = interaction.options.getString('voice', true);
+	if (!isVoiceType(voice)) throw new UserFacingError('This command has changed; reload Discord (Ctrl+R) and try again.');
+	const { character, scope } = await findCharacter(context.stores.characters, viewer, interaction.options.getString('name', true));
+	const name = escapeMarkdown(character.name);
+	if (character.authorId !== interaction.user.id && !interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) {
+		throw new UserFacingError(TALK_TEXT.voiceNotAllowed(escapeMarkdown(character.authorName), name));
+	}
+	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+	const recreate = await context.talk.setVoice({ scope, id: character.id }, voice);
+	await interaction.editReply({ content: TALK_TEXT.voiceSet(name, voiceLabel(voice), recreate), allowedMentions: NO_MENTIONS });
 }
 
 /** Always ephemeral: a download is for the person who asked, and may include their private characters. */

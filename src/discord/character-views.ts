@@ -10,6 +10,9 @@ import {
 } from 'discord.js';
 import { DISCORD_MESSAGE_LIMIT } from '../render/split.js';
 import type { CharacterSummary, SavedCharacter } from '../store/index.js';
+import type { TalkStatus } from '../talk/talk.js';
+import { TALK_TEXT } from '../talk/talk-text.js';
+import { voiceLabel } from '../talk/voices.js';
 
 /**
  * How saved characters look in Discord: list pages, autocomplete choices, the header of a shown
@@ -109,20 +112,29 @@ export function nameChoices(items: CharacterSummary[]): APIApplicationCommandOpt
 	});
 }
 
+/** The `/characters show` line about talking; without a status (store slow) it still says how. */
+export function talkNote(character: SavedCharacter, status: TalkStatus | undefined): string {
+	return TALK_TEXT.showCanTalk(character.private, status && { voice: voiceLabel(status.voiceType), awake: status.awake });
+}
+
 /** Said when a typed name matched several characters and the newest was taken. */
 export function sameNameNote(matches: number): string | undefined {
 	return matches > 1 ? `${matches} characters share this name; this is the newest. Pick another from the suggestions.` : undefined;
 }
 
-/** The first lines of `/characters show`, before the text; `note` explains an ambiguous name. */
-export function characterHeader(character: SavedCharacter, note?: string): string {
+/**
+ * The first lines of `/characters show`, before the text; `note` explains an ambiguous name and
+ * `talkNote` says how the character can be talked to.
+ */
+export function characterHeader(character: SavedCharacter, note?: string, talkNote?: string): string {
 	const details = [
 		`by ${escapeMarkdown(character.authorName)}`,
 		time(Math.floor(character.createdAt / 1_000), TimestampStyles.ShortDate),
 		...(character.private ? ['🔒 private'] : []),
 		...(character.messageUrl ? [`[original message](<${character.messageUrl}>)`] : []),
 	];
-	return [`📜 **${escapeMarkdown(character.name)}**`, `-# ${details.join(' · ')}`, ...(note ? [`-# ${note}`] : []), ''].join('\n');
+	const notes = [note, talkNote].filter((line) => line !== undefined).map((line) => `-# ${line}`);
+	return [`📜 **${escapeMarkdown(character.name)}**`, `-# ${details.join(' · ')}`, ...notes, ''].join('\n');
 }
 
 /** A file people can keep or paste into campaign notes: a heading per character, then its text. */

@@ -11,9 +11,12 @@ export interface Refusal {
 
 export type Admission = { admitted: true; release(): void } | { admitted: false; refusal: Refusal };
 
+/** What is asked for: each kind has its own cooldown; both count toward the running caps. */
+export type WorkKind = 'backstory' | 'talk';
+
 export interface FairUse {
 	/** Checks the cooldown and the caps and, when admitted, takes a running slot until `release()`. */
-	admit(request: { userId: string; guildId: string | null; exemptFromCooldown: boolean }): Promise<Admission>;
+	admit(request: { userId: string; guildId: string | null; exemptFromCooldown: boolean; kind?: WorkKind }): Promise<Admission>;
 	/** Generations running in this process now. */
 	readonly running: number;
 }
@@ -52,15 +55,16 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 		get running() {
 			return total;
 		},
-		async admit({ userId, guildId, exemptFromCooldown }) {
+		async admit({ userId, guildId, exemptFromCooldown, kind = 'backstory' }) {
 			const now = Date.now();
+			const cooldown = cooldownOf(kind, userId, config);
 			const capReason = capRefusal(userId, guildId);
 			if (capReason) return { admitted: false, refusal: { reason: capReason, retryAt: now + TYPICAL_GENERATION_MS } };
 
-			if (config.cooldownSeconds > 0 && !exemptFromCooldown) {
-				const until = await lookUpCooldown(cooldowns, userId, log);
+			if (cooldown.seconds > 0 && !exemptFromCooldown) {
+				const until = await lookUpCooldown(cooldowns, cooldown.key, log);
 				if (until !== undefined && until > now) {
-					return { admitted: false, refusal: { reason: 'You made a backstory a moment ago.', retryAt: until } };
+					return { admitted: false, refusal: { reason: cooldown.reason, retryAt: until } };
 				}
 			}
 			// The lookup awaited: check the caps again, then take the slot without yielding.
@@ -69,9 +73,9 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 			perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
 			if (guildId) perGuild.set(guildId, (perGuild.get(guildId) ?? 0) + 1);
 			total += 1;
-			if (config.cooldownSeconds > 0 && !exemptFromCooldown) {
+			if (cooldown.seconds > 0 && !exemptFromCooldown) {
 				cooldowns
-					.set(userId, Date.now() + config.cooldownSeconds * 1_000)
+					.set(cooldown.key, Date.now() + cooldown.seconds * 1_000)
 					.catch((error: unknown) => log.warn('could not save a cooldown', { userId, error }));
 			}
 
@@ -88,6 +92,13 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 			};
 		},
 	};
+}
+
+/** A talk cooldown is kept under its own key, so talking does not hold back a backstory or the reverse. */
+function cooldownOf(kind: WorkKind, userId: string, config: Config): { key: string; seconds: number; reason: string } {
+	return kind === 'talk'
+		? { key: `talk:${userId}`, seconds: config.talkCooldownSeconds, reason: 'You talked to a character a moment ago.' }
+		: { key: userId, seconds: config.cooldownSeconds, reason: 'You made a backstory a moment ago.' };
 }
 
 /** Fails open: a store outage must not stop people from writing, only from being rate limited. */
