@@ -100,8 +100,8 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 		run.end();
 		admission.release();
 	}
-	context.log.info('talk answered', { interactionId: interaction.id, guildId: interaction.guildId, chars: reply.text.length, audio: reply.audio !== undefined, continued: reply.continued, recreated: reply.recreated });
 	await sendAnswer(interaction, character.name, userText, reply, { voice, ephemeral: character.private });
+	context.log.info('talk answered', { interactionId: interaction.id, guildId: interaction.guildId, chars: reply.text.length, audio: reply.audio !== undefined, continued: reply.continued, recreated: reply.recreated });
 }
 
 /** Bounded, because it runs before the deferral; a name nobody can see gets the talk wording. */
