@@ -240,9 +240,11 @@ function stringField(answer: Record<string, unknown>, key: string): string | und
 	return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** Convai documents some numbers (sample_rate) as strings: either form is read. */
 function numberField(answer: Record<string, unknown>, key: string): number | undefined {
 	const value = answer[key];
-	return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
 }
 
 function shapeError(answer: Record<string, unknown>, what: string): UpstreamError {
