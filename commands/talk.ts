@@ -93,15 +93,28 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 			signal: run.signal,
 		});
 	} catch (error) {
-		if (run.signal.aborted) throw new UserFacingError(TALK_TEXT.interrupted, { cause: error });
-		if (error instanceof UpstreamError) throw new UserFacingError(describeTalkError(error), { cause: error });
-		throw asUserFacing(error);
+		// Answered here rather than at the boundary, so a restart waits until the user has been told.
+		const problem = failureText(error, run.signal);
+		if (problem === undefined) throw error;
+		context.log.info('talk failed', { interactionId: interaction.id, guildId: interaction.guildId, reason: problem, error });
+		await interaction
+			.editReply({ content: `⚠️ ${problem}`, allowedMentions: NO_MENTIONS })
+			.catch((editError: unknown) => context.log.warn('could not tell the user about a failed talk', { interactionId: interaction.id, error: editError }));
+		return;
 	} finally {
 		run.end();
 		admission.release();
 	}
 	await sendAnswer(interaction, character.name, userText, reply, { voice, ephemeral: character.private });
 	context.log.info('talk answered', { interactionId: interaction.id, guildId: interaction.guildId, chars: reply.text.length, audio: reply.audio !== undefined, continued: reply.continued, recreated: reply.recreated });
+}
+
+/** What the user reads about a failure, or undefined for a bug (the boundary answers those). */
+function failureText(error: unknown, signal: AbortSignal): string | undefined {
+	if (signal.aborted) return TALK_TEXT.interrupted;
+	if (error instanceof UpstreamError) return describeTalkError(error);
+	const userFacing = asUserFacing(error);
+	return userFacing instanceof UserFacingError ? userFacing.message : undefined;
 }
 
 /** Bounded, because it runs before the deferral; a name nobody can see gets the talk wording. */

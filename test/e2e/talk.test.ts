@@ -301,6 +301,23 @@ describe('/talk: Convai faults', () => {
 	});
 });
 
+describe('/talk: restarts', () => {
+	it('tells the user when the bot restarts while Convai is answering, and closes the request', async () => {
+		const guild = newGuild();
+		await writeCharacter(guild, ANN, 'Sleepy');
+		await talk(guild, 'Sleepy', 'Hello');
+		h.convai.characters.setFault((path) => (path === '/character/getResponse' ? { headersAfterMs: 'never' } : undefined));
+		const interaction = sendTalk(guild, 'Sleepy', 'Are you awake?');
+		await h.discord.waitFor(() => interaction.callback?.type === 5);
+		await h.discord.waitFor(() => h.convai.requests.some((request) => request.form.userText === 'Are you awake?'));
+		await h.restartBot({ TALK_COOLDOWN_SECONDS: '0' });
+		expect(h.discord.messagesOf(interaction.id)[0]!.content).toBe('⚠️ interrupted: the bot is restarting. Please ask again in a minute.');
+		await h.convai.allClosed(2_000);
+		h.convai.characters.setFault(undefined);
+		expect(await talk(guild, 'Sleepy', 'Now?')).toContain('**Sleepy:** Sleepy heard "Now?"');
+	}, 30_000);
+});
+
 describe('/talk: fair use', () => {
 	let limited: Harness | undefined;
 	afterEach(async () => {
