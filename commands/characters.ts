@@ -6,7 +6,6 @@ import {
 	type AutocompleteInteraction,
 	type ButtonInteraction,
 	type ChatInputCommandInteraction,
-	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Command, CommandContext } from '../src/interactions/command.js';
 import { SERVER_ONLY } from '../src/discord/command-scope.js';
@@ -25,46 +24,33 @@ import { findCharacter, listPage, loadAll, searchNames, type Viewer } from '../s
 import { asUserFacing } from '../src/discord/store-errors.js';
 import { UserFacingError } from '../src/interactions/errors.js';
 import { splitText } from '../src/render/split.js';
+import { localizeCommand } from '../src/i18n/commands.js';
+import { replyLanguage } from '../src/i18n/locale.js';
+import { t, type Language } from '../src/i18n/text.js';
 
-const nameOption = (required: boolean, description: string) =>
+const nameOption = (required: boolean) =>
 	({
 		type: ApplicationCommandOptionType.String,
 		name: 'name',
-		description,
 		required,
 		max_length: 100,
 		autocomplete: true,
 	}) as const;
 
-const data = {
+/** Descriptions and every language's names come from the catalogue (`command.characters.…`). */
+const data = localizeCommand({
 	name: 'characters',
-	description: "This server's saved characters: list, read, delete or export them.",
 	...SERVER_ONLY,
 	options: [
-		{ type: ApplicationCommandOptionType.Subcommand, name: 'list', description: 'The characters saved in this server, newest first' },
-		{
-			type: ApplicationCommandOptionType.Subcommand,
-			name: 'show',
-			description: "Read a saved character's whole backstory",
-			options: [nameOption(true, 'The character (pick one from the suggestions)')],
-		},
-		{
-			type: ApplicationCommandOptionType.Subcommand,
-			name: 'delete',
-			description: 'Remove a character from the roster (its author, or Manage Server)',
-			options: [nameOption(true, 'The character (pick one from the suggestions)')],
-		},
-		{
-			type: ApplicationCommandOptionType.Subcommand,
-			name: 'export',
-			description: 'Download the roster, or one character, as a Markdown file',
-			options: [nameOption(false, 'Only this character (leave empty for the whole roster)')],
-		},
+		{ type: ApplicationCommandOptionType.Subcommand, name: 'list' },
+		{ type: ApplicationCommandOptionType.Subcommand, name: 'show', options: [nameOption(true)] },
+		{ type: ApplicationCommandOptionType.Subcommand, name: 'delete', options: [nameOption(true)] },
+		{ type: ApplicationCommandOptionType.Subcommand, name: 'export', options: [nameOption(false)] },
 	],
-} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
+});
 
 function viewerOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction | ButtonInteraction): Viewer {
-	if (!interaction.guildId) throw new UserFacingError('Characters are kept per server; use this command in a server.');
+	if (!interaction.guildId) throw new UserFacingError('characters.notInServer');
 	return { guildId: interaction.guildId, userId: interaction.user.id };
 }
 
@@ -82,7 +68,7 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 			case 'export':
 				return await exportRoster(interaction, store, viewer);
 			default:
-				throw new UserFacingError('This command has changed; reload Discord (Ctrl+R) and try again.');
+				throw new UserFacingError('characters.commandChanged');
 		}
 	} catch (error) {
 		throw asUserFacing(error);
@@ -94,9 +80,10 @@ type Store = CommandContext['stores']['characters'];
 /** Ephemeral when it shows the asker's private characters, public otherwise. */
 async function list(interaction: ChatInputCommandInteraction, store: Store, viewer: Viewer): Promise<void> {
 	const page = await listPage(store, viewer, 1);
+	const language = replyLanguage(interaction);
 	await interaction.reply({
-		content: listContent(page),
-		components: pageButtons(page, interaction.user.id),
+		content: listContent(page, language),
+		components: pageButtons(page, interaction.user.id, language),
 		allowedMentions: NO_MENTIONS,
 		...(page.includesPrivate ? { flags: MessageFlags.Ephemeral } : {}),
 	});
@@ -108,7 +95,8 @@ async function list(interaction: ChatInputCommandInteraction, store: Store, view
  */
 async function show(interaction: ChatInputCommandInteraction, store: Store, viewer: Viewer): Promise<void> {
 	const { character, matches } = await findCharacter(store, viewer, interaction.options.getString('name', true));
-	const [first = '', ...rest] = splitText(characterHeader(character, sameNameNote(matches)) + character.text);
+	const language = replyLanguage(interaction);
+	const [first = '', ...rest] = splitText(characterHeader(character, language, sameNameNote(matches, language)) + character.text);
 	const ephemeral = character.private ? ({ flags: MessageFlags.Ephemeral } as const) : {};
 	await interaction.reply({ content: first, allowedMentions: NO_MENTIONS, ...ephemeral });
 	// Follow-ups do not inherit the reply's ephemeral flag, so each one carries it.
@@ -123,20 +111,24 @@ async function remove(interaction: ChatInputCommandInteraction, store: Store, vi
 	const { character, scope, matches } = await findCharacter(store, viewer, interaction.options.getString('name', true));
 	const name = escapeMarkdown(character.name);
 	if (matches > 1) {
-		throw new UserFacingError(`${matches} characters are called **${name}**. Pick the one to delete from the suggestions (they show each one's date and author).`);
+		throw new UserFacingError('characters.deleteAmbiguous', { count: matches, name });
 	}
 	const isAuthor = character.authorId === interaction.user.id;
 	if (!isAuthor && !interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) {
-		throw new UserFacingError(
-			`Only ${escapeMarkdown(character.authorName)}, who wrote **${name}**, or a member with Manage Server can delete it.`,
-		);
+		throw new UserFacingError('characters.deleteNotAllowed', { author: escapeMarkdown(character.authorName), name });
 	}
 	// The lookup may have used most of the 3 s Discord allows; the delete runs after the acknowledgement.
 	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 	const deleted = await store.delete(scope, character.id);
-	const what = `**${name}** (by ${escapeMarkdown(character.authorName)}, ${shortDate(character.createdAt)})`;
+	const language = replyLanguage(interaction);
+	const what = t(language, 'characters.deleteWhat', {
+		name,
+		author: escapeMarkdown(character.authorName),
+		date: shortDate(character.createdAt, language),
+	});
+	const done = character.private ? 'characters.deletedFromPrivate' : 'characters.deletedFromServer';
 	await interaction.editReply({
-		content: deleted ? `🗑️ Deleted ${what} from ${character.private ? 'your private characters' : "this server's roster"}.` : `${what} was already deleted.`,
+		content: t(language, deleted ? done : 'characters.alreadyDeleted', { what }),
 		allowedMentions: NO_MENTIONS,
 	});
 }
@@ -148,16 +140,17 @@ async function exportRoster(interaction: ChatInputCommandInteraction, store: Sto
 	const found = name === null ? undefined : await findCharacter(store, viewer, name);
 	const characters = found ? [found.character] : await loadAll(store, viewer);
 	if (characters.length === 0) {
-		throw new UserFacingError('No characters are saved in this server yet, so there is nothing to export. Write one with `/backstory`.');
+		throw new UserFacingError('characters.exportEmpty');
 	}
+	const language = replyLanguage(interaction);
 	const single = found?.character;
-	const title = single ? single.name : `Characters of ${interaction.guild?.name ?? 'this server'}`;
-	const markdown = exportMarkdown(characters, title);
-	const noun = characters.length === 1 ? 'character' : 'characters';
-	const what = single ? `**${escapeMarkdown(single.name)}**` : `${characters.length} ${noun}`;
-	const note = found && sameNameNote(found.matches);
+	const server = interaction.guild?.name;
+	const title = single ? single.name : server ? t(language, 'export.titleServer', { server }) : t(language, 'export.titleFallback');
+	const markdown = exportMarkdown(characters, title, language);
+	const what = single ? `**${escapeMarkdown(single.name)}**` : t(language, 'characters.exportCount', { count: characters.length });
+	const note = found && sameNameNote(found.matches, language);
 	await interaction.editReply({
-		content: `📦 ${what}, as Markdown.${note ? `\n-# ${note}` : ''}`,
+		content: `${t(language, 'characters.exportDone', { what })}${note ? `\n-# ${note}` : ''}`,
 		files: [{ attachment: Buffer.from(markdown, 'utf8'), name: exportFileName(single?.name) }],
 		allowedMentions: NO_MENTIONS,
 	});
@@ -171,13 +164,14 @@ async function handleButton(interaction: ButtonInteraction, args: string[], cont
 	const [action, pageArg, ownerId] = args;
 	const page = Number(pageArg);
 	if (action !== 'page' || !Number.isSafeInteger(page) || page < 1 || !ownerId) {
-		throw new UserFacingError('This button is from an older version of the bot and no longer works. Run `/characters list` again.');
+		throw new UserFacingError('characters.pageOutdated');
 	}
 	const { guildId } = viewerOf(interaction);
 	const isPrivateList = interaction.message.flags.has(MessageFlags.Ephemeral) && interaction.user.id === ownerId;
 	try {
 		const list = await listPage(context.stores.characters, { guildId, userId: isPrivateList ? ownerId : undefined }, page);
-		await interaction.update({ content: listContent(list), components: pageButtons(list, ownerId), allowedMentions: NO_MENTIONS });
+		const language: Language = replyLanguage(interaction);
+		await interaction.update({ content: listContent(list, language), components: pageButtons(list, ownerId, language), allowedMentions: NO_MENTIONS });
 	} catch (error) {
 		throw asUserFacing(error);
 	}
@@ -187,7 +181,7 @@ async function autocomplete(interaction: AutocompleteInteraction, context: Comma
 	const focused = interaction.options.getFocused(true);
 	if (focused.name !== 'name') return void (await interaction.respond([]));
 	const found = await searchNames(context.stores.characters, viewerOf(interaction), String(focused.value));
-	await interaction.respond(nameChoices(found));
+	await interaction.respond(nameChoices(found, replyLanguage(interaction)));
 }
 
 export default { data, execute, handleButton, autocomplete } satisfies Command;
