@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faults, proseEvents, sseScript } from '../support/fake-convai.js';
-import type { CommandOption, FakeMessage, Interaction, UserInput } from '../support/fake-discord/index.js';
+import type { CommandOption, FakeMessage, UserInput } from '../support/fake-discord/index.js';
 import { allStates, finalContents, GUILD_ID, startHarness, storyText, writesToFirstMessage, type Harness } from '../support/harness.js';
 
 /**
@@ -22,6 +22,8 @@ const buttonsOn = (message: FakeMessage | undefined): Button[] =>
 
 describe('speaking the player language (built bot, fake Discord, fake Convai)', () => {
 	let harness: Harness;
+	/** The German story, compared byte for byte wherever it shows up again. */
+	let kapitan = '';
 
 	beforeAll(async () => {
 		harness = await startHarness({ env: { COOLDOWN_SECONDS: '0', MAX_RUNNING_PER_USER: '1' } });
@@ -78,6 +80,7 @@ describe('speaking the player language (built bot, fake Discord, fake Convai)', 
 
 		await harness.finished(interaction);
 		expect(storyText(discord, interaction, '📜 **Kapitän**\n')).toBe(story.text);
+		kapitan = story.text;
 		const last = discord.messagesOf(interaction.id).at(-1)!;
 		expect(buttonsOn(last).map((button) => button.label)).toEqual(['Neu schreiben']);
 		for (const state of allStates(discord.messagesOf(interaction.id))) expect(state.content).not.toMatch(/writing…/);
@@ -94,6 +97,19 @@ describe('speaking the player language (built bot, fake Discord, fake Convai)', 
 		const content = await command(AKI, 'ja', 'characters', 'list');
 		expect(content).toMatch(/^📚 \*\*このサーバーのキャラクター\*\* · 1\/1ページ · \d+人\n/);
 		expect(content).toMatch(/\*\*Kapitän\*\* · 作成：Hans · <t:\d+:d>/);
+	});
+
+	it('exports the roster for a Polish user with Polish headings and plural forms, the stories untouched', async () => {
+		const interaction = harness.discord.sendCommand({ name: 'characters', guildId: GUILD_ID, user: AKI, locale: 'pl', options: [{ name: 'export', type: 1, options: [] }] });
+		await harness.discord.waitFor(() => harness.discord.messagesOf(interaction.id)[0]?.attachments.length === 1);
+		const reply = harness.discord.messagesOf(interaction.id)[0]!;
+		expect(reply.content).toMatch(/^📦 1 postać w formacie Markdown\.$/);
+		const upload = harness.discord.requests.find((request) => request.token === interaction.token && request.files?.length);
+		const markdown = upload!.files![0]!.data!.toString('utf8');
+		expect(markdown).toMatch(/^Wyeksportowano \d{4}-\d\d-\d\d \d\d:\d\d UTC: 1 postać\.$/m);
+		expect(markdown).toContain('- Autor: Hans');
+		expect(markdown).toContain('- Opis: Ein Seemann.');
+		expect(markdown).toContain(`\n\n${kapitan}\n`);
 	});
 
 	it('falls back to English for a language the bot lacks (ko)', async () => {

@@ -71,7 +71,7 @@ describe.each(LANGUAGES)('the %s catalogue', (language) => {
 			names.add(path);
 			for (const child of (node.options ?? []) as Array<typeof node & { type: number }>) if (child.type === 1) collect(child, path);
 		};
-		for (const command of commands) collect(command.data, '');
+		for (const command of commands) collect(command.data as unknown as Parameters<typeof collect>[0], '');
 		const references = Object.values(RESOURCES[language]).flatMap((value) =>
 			[...value.matchAll(/(?:^|[\s`(])\/([\p{L}\p{N}_-]+(?: [\p{L}\p{N}_-]+(?=[`\s.]))?)/gu)].map((match) => match[1]!),
 		);
