@@ -13,7 +13,9 @@ import { clientOptions } from './discord/client-options.js';
 import { createConvaiClient } from './upstream/convai-client.js';
 import type { BackstorySource } from './upstream/types.js';
 
-export const RESTART_NOTICE = 'interrupted: the bot is restarting';
+import { text } from './i18n/text.js';
+
+export const RESTART_NOTICE = text('notice.restarting');
 /** Leaves room inside the 10 s that process managers usually grant before SIGKILL. */
 const SHUTDOWN_GRACE_MS = 8_000;
 

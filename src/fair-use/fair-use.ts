@@ -1,11 +1,12 @@
 import type { Config } from '../config/config.js';
+import { text, type Text } from '../i18n/text.js';
 import type { Logger } from '../ops/log.js';
 import { settleWithin } from '../store/settle-within.js';
 import type { CooldownStore } from '../store/index.js';
 
-/** A refused generation: why, and when it is worth trying again. */
+/** A refused generation: why (a catalogue text, translated by whoever answers), and when it is worth trying again. */
 export interface Refusal {
-	reason: string;
+	reason: Text;
 	retryAt: number;
 }
 
@@ -38,16 +39,12 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 
 	const over = (limit: number, count: number): boolean => limit > 0 && count >= limit;
 
-	const capRefusal = (userId: string, guildId: string | null): string | undefined => {
-		if (over(config.maxRunningPerUser, perUser.get(userId) ?? 0)) {
-			return config.maxRunningPerUser === 1
-				? 'You already have a backstory being written. Let it finish (or press Stop) before starting another.'
-				: `You already have ${config.maxRunningPerUser} backstories being written, the most allowed at once.`;
-		}
+	const capRefusal = (userId: string, guildId: string | null): Text | undefined => {
+		if (over(config.maxRunningPerUser, perUser.get(userId) ?? 0)) return text('fairUse.busyUser', { count: config.maxRunningPerUser });
 		if (guildId && over(config.maxRunningPerGuild, perGuild.get(guildId) ?? 0)) {
-			return `This server already has ${config.maxRunningPerGuild} backstories being written, the most allowed at once.`;
+			return text('fairUse.busyServer', { count: config.maxRunningPerGuild });
 		}
-		if (over(config.maxRunningTotal, total)) return 'The bot is writing as many backstories as it can right now.';
+		if (over(config.maxRunningTotal, total)) return text('fairUse.busyBot');
 		return undefined;
 	};
 
@@ -95,10 +92,10 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 }
 
 /** A talk cooldown is kept under its own key, so talking does not hold back a backstory or the reverse. */
-function cooldownOf(kind: WorkKind, userId: string, config: Config): { key: string; seconds: number; reason: string } {
+function cooldownOf(kind: WorkKind, userId: string, config: Config): { key: string; seconds: number; reason: Text } {
 	return kind === 'talk'
-		? { key: `talk:${userId}`, seconds: config.talkCooldownSeconds, reason: 'You talked to a character a moment ago.' }
-		: { key: userId, seconds: config.cooldownSeconds, reason: 'You made a backstory a moment ago.' };
+		? { key: `talk:${userId}`, seconds: config.talkCooldownSeconds, reason: text('fairUse.talkCooldown') }
+		: { key: userId, seconds: config.cooldownSeconds, reason: text('fairUse.cooldown') };
 }
 
 /** Fails open: a store outage must not stop people from writing, only from being rate limited. */
