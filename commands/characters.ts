@@ -26,8 +26,8 @@ import { asUserFacing } from '../src/discord/store-errors.js';
 import { UserFacingError } from '../src/interactions/errors.js';
 import { splitText } from '../src/render/split.js';
 import { settleWithin } from '../src/store/settle-within.js';
-import { TALK_TEXT } from '../src/talk/talk-text.js';
-import { isVoiceType, VOICES, voiceLabel } from '../src/talk/voices.js';
+import { voiceName } from '../src/talk/talk-text.js';
+import { isVoiceType, VOICES } from '../src/talk/voices.js';
 import { localizeCommand } from '../src/i18n/commands.js';
 import { replyLanguage } from '../src/i18n/locale.js';
 import { t, type Language } from '../src/i18n/text.js';
@@ -61,6 +61,7 @@ const data = localizeCommand({
 					type: ApplicationCommandOptionType.String,
 					name: 'voice',
 					required: true,
+					// Labels in every language: command.characters.voice.voice.<value>.
 					choices: VOICES.map((voice) => ({ name: voice.name, value: voice.value })),
 				},
 			],
@@ -167,15 +168,17 @@ async function remove(interaction: ChatInputCommandInteraction, context: Command
 /** The author or Manage Server, like delete; takes effect from the next /talk. */
 async function chooseVoice(interaction: ChatInputCommandInteraction, context: CommandContext, viewer: Viewer): Promise<void> {
 	const voice = interaction.options.getString('voice', true);
-	if (!isVoiceType(voice)) throw new UserFacingError('This command has changed; reload Discord (Ctrl+R) and try again.');
+	if (!isVoiceType(voice)) throw new UserFacingError('characters.commandChanged');
 	const { character, scope } = await findCharacter(context.stores.characters, viewer, interaction.options.getString('name', true));
 	const name = escapeMarkdown(character.name);
 	if (character.authorId !== interaction.user.id && !interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) {
-		throw new UserFacingError(TALK_TEXT.voiceNotAllowed(escapeMarkdown(character.authorName), name));
+		throw new UserFacingError('talk.voiceNotAllowed', { author: escapeMarkdown(character.authorName), name });
 	}
 	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 	const recreate = await context.talk.setVoice({ scope, id: character.id }, voice);
-	await interaction.editReply({ content: TALK_TEXT.voiceSet(name, voiceLabel(voice), recreate), allowedMentions: NO_MENTIONS });
+	const language = replyLanguage(interaction);
+	const content = t(language, recreate ? 'talk.voiceSetRecreate' : 'talk.voiceSet', { name, voice: voiceName(language, voice) });
+	await interaction.editReply({ content, allowedMentions: NO_MENTIONS });
 }
 
 /** Always ephemeral: a download is for the person who asked, and may include their private characters. */

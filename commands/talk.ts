@@ -7,7 +7,6 @@ import {
 	TimestampStyles,
 	type AutocompleteInteraction,
 	type ChatInputCommandInteraction,
-	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Command, CommandContext } from '../src/interactions/command.js';
 import { exportFileName, nameChoices } from '../src/discord/character-views.js';
@@ -15,12 +14,15 @@ import { SERVER_ONLY } from '../src/discord/command-scope.js';
 import { normalizeInput } from '../src/discord/input.js';
 import { NO_MENTIONS } from '../src/discord/reply-target.js';
 import { findCharacter, searchNames, type FoundCharacter, type Viewer } from '../src/discord/roster.js';
-import { asUserFacing, STORE_UNAVAILABLE } from '../src/discord/store-errors.js';
+import { asUserFacing } from '../src/discord/store-errors.js';
+import { localizeCommand } from '../src/i18n/commands.js';
+import { replyLanguage } from '../src/i18n/locale.js';
+import { render, t, text, type Language, type Text } from '../src/i18n/text.js';
 import { UserFacingError } from '../src/interactions/errors.js';
 import { splitText } from '../src/render/split.js';
 import { settleWithin } from '../src/store/settle-within.js';
 import type { TalkReply } from '../src/talk/talk.js';
-import { describeTalkError, TALK_TEXT } from '../src/talk/talk-text.js';
+import { describeTalkError } from '../src/talk/talk-text.js';
 import { UpstreamError } from '../src/upstream/errors.js';
 
 /** Long enough for a real question at the table; Convai answers short messages best. */
@@ -28,15 +30,14 @@ export const MESSAGE_MAX_LENGTH = 500;
 /** The lookup runs before the deferral (it decides whether the reply is private): keep it inside Discord's 3 s. */
 const LOOKUP_TIMEOUT_MS = 1_500;
 
-const data = {
+/** Descriptions and every language's names come from the catalogue (`command.talk.…`). */
+const data = localizeCommand({
 	name: 'talk',
-	description: 'Talk to a saved character: it answers in character, and remembers this channel’s conversation.',
 	...SERVER_ONLY,
 	options: [
 		{
 			type: ApplicationCommandOptionType.String,
 			name: 'character',
-			description: 'Who to talk to (pick one from the suggestions)',
 			required: true,
 			max_length: 100,
 			autocomplete: true,
@@ -44,23 +45,22 @@ const data = {
 		{
 			type: ApplicationCommandOptionType.String,
 			name: 'message',
-			description: 'What you say, e.g. What did you see last night?',
 			required: true,
 			min_length: 1,
 			max_length: MESSAGE_MAX_LENGTH,
 		},
-		{ type: ApplicationCommandOptionType.Boolean, name: 'new', description: 'Start a new conversation (the character forgets this channel’s)', required: false },
-		{ type: ApplicationCommandOptionType.Boolean, name: 'voice', description: 'Also attach the spoken answer as an audio file', required: false },
+		{ type: ApplicationCommandOptionType.Boolean, name: 'new', required: false },
+		{ type: ApplicationCommandOptionType.Boolean, name: 'voice', required: false },
 	],
-} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
+});
 
 async function execute(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void> {
-	if (!interaction.guildId) throw new UserFacingError('Characters are kept per server; use this command in a server.');
+	if (!interaction.guildId) throw new UserFacingError('characters.notInServer');
 	const userText = normalizeInput(interaction.options.getString('message', true)).slice(0, MESSAGE_MAX_LENGTH);
-	if (userText === '') throw new UserFacingError(TALK_TEXT.emptyMessage);
+	if (userText === '') throw new UserFacingError('talk.emptyMessage');
 	const { character, scope } = await lookUp(interaction, { guildId: interaction.guildId, userId: interaction.user.id }, context);
 	// The lookup only searches the caller's own private list; this keeps that promise explicit.
-	if (character.private && character.authorId !== interaction.user.id) throw new UserFacingError(TALK_TEXT.notFound(character.name));
+	if (character.private && character.authorId !== interaction.user.id) throw new UserFacingError('talk.notFound', { name: character.name });
 
 	const admission = await context.fairUse.admit({
 		userId: interaction.user.id,
@@ -68,10 +68,11 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 		exemptFromCooldown: interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
 		kind: 'talk',
 	});
+	const language = replyLanguage(interaction);
 	if (!admission.admitted) {
 		const { reason, retryAt } = admission.refusal;
 		await interaction.reply({
-			content: `${reason} You can talk again ${time(Math.ceil(retryAt / 1_000), TimestampStyles.RelativeTime)}.`,
+			content: t(language, 'talk.retry', { reason: render(language, reason), when: time(Math.ceil(retryAt / 1_000), TimestampStyles.RelativeTime) }),
 			flags: MessageFlags.Ephemeral,
 			allowedMentions: NO_MENTIONS,
 		});
@@ -96,25 +97,25 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 		// Answered here rather than at the boundary, so a restart waits until the user has been told.
 		const problem = failureText(error, run.signal);
 		if (problem === undefined) throw error;
-		context.log.info('talk failed', { interactionId: interaction.id, guildId: interaction.guildId, reason: problem, error });
+		context.log.info('talk failed', { interactionId: interaction.id, guildId: interaction.guildId, reason: problem.key, error });
 		await interaction
-			.editReply({ content: `⚠️ ${problem}`, allowedMentions: NO_MENTIONS })
+			.editReply({ content: `⚠️ ${render(language, problem)}`, allowedMentions: NO_MENTIONS })
 			.catch((editError: unknown) => context.log.warn('could not tell the user about a failed talk', { interactionId: interaction.id, error: editError }));
 		return;
 	} finally {
 		run.end();
 		admission.release();
 	}
-	await sendAnswer(interaction, character.name, userText, reply, { voice, ephemeral: character.private });
+	await sendAnswer(interaction, character.name, userText, reply, { voice, ephemeral: character.private, language });
 	context.log.info('talk answered', { interactionId: interaction.id, guildId: interaction.guildId, chars: reply.text.length, audio: reply.audio !== undefined, continued: reply.continued, recreated: reply.recreated });
 }
 
 /** What the user reads about a failure, or undefined for a bug (the boundary answers those). */
-function failureText(error: unknown, signal: AbortSignal): string | undefined {
-	if (signal.aborted) return TALK_TEXT.interrupted;
+function failureText(error: unknown, signal: AbortSignal): Text | undefined {
+	if (signal.aborted) return text('talk.interrupted');
 	if (error instanceof UpstreamError) return describeTalkError(error);
 	const userFacing = asUserFacing(error);
-	return userFacing instanceof UserFacingError ? userFacing.message : undefined;
+	return userFacing instanceof UserFacingError ? userFacing.text : undefined;
 }
 
 /** Bounded, because it runs before the deferral; a name nobody can see gets the talk wording. */
@@ -122,9 +123,9 @@ async function lookUp(interaction: ChatInputCommandInteraction, viewer: Viewer, 
 	const wanted = interaction.options.getString('character', true);
 	const found = await settleWithin(findCharacter(context.stores.characters, viewer, wanted), LOOKUP_TIMEOUT_MS);
 	if (found.ok) return found.value;
-	if (found.error instanceof UserFacingError) throw new UserFacingError(TALK_TEXT.notFound(normalizeInput(wanted)));
+	if (found.error instanceof UserFacingError) throw new UserFacingError('talk.notFound', { name: normalizeInput(wanted) });
 	const failure = asUserFacing(found.error);
-	throw failure instanceof UserFacingError ? failure : new UserFacingError(STORE_UNAVAILABLE, { cause: found.error });
+	throw failure instanceof UserFacingError ? failure : new UserFacingError('store.unavailable', undefined, { cause: found.error });
 }
 
 /**
@@ -136,11 +137,12 @@ async function sendAnswer(
 	name: string,
 	userText: string,
 	reply: TalkReply,
-	options: { voice: boolean; ephemeral: boolean },
+	options: { voice: boolean; ephemeral: boolean; language: Language },
 ): Promise<void> {
+	const say = (key: 'talk.recreated' | 'talk.startedOver' | 'talk.noAudio') => t(options.language, key);
 	const notes = [
-		...(reply.recreated ? [TALK_TEXT.recreated] : !reply.continued ? [TALK_TEXT.startedOver] : []),
-		...(options.voice && !reply.audio ? [TALK_TEXT.noAudio] : []),
+		...(reply.recreated ? [say('talk.recreated')] : !reply.continued ? [say('talk.startedOver')] : []),
+		...(options.voice && !reply.audio ? [say('talk.noAudio')] : []),
 	];
 	const parts = splitText([`> ${userText}`, ...notes, `**${escapeMarkdown(name)}:** ${reply.text}`].join('\n'));
 	const flags = options.ephemeral ? ({ flags: MessageFlags.Ephemeral } as const) : {};
@@ -157,7 +159,7 @@ async function autocomplete(interaction: AutocompleteInteraction, context: Comma
 	const focused = interaction.options.getFocused(true);
 	if (focused.name !== 'character' || !interaction.guildId) return void (await interaction.respond([]));
 	const found = await searchNames(context.stores.characters, { guildId: interaction.guildId, userId: interaction.user.id }, String(focused.value));
-	await interaction.respond(nameChoices(found));
+	await interaction.respond(nameChoices(found, replyLanguage(interaction)));
 }
 
 export default { data, execute, autocomplete } satisfies Command;

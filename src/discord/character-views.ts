@@ -11,8 +11,7 @@ import {
 import { DISCORD_MESSAGE_LIMIT } from '../render/split.js';
 import type { CharacterSummary, SavedCharacter } from '../store/index.js';
 import type { TalkStatus } from '../talk/talk.js';
-import { TALK_TEXT } from '../talk/talk-text.js';
-import { voiceLabel } from '../talk/voices.js';
+import { voiceName } from '../talk/talk-text.js';
 import { t, type Language } from '../i18n/text.js';
 
 /**
@@ -114,8 +113,11 @@ export function nameChoices(items: CharacterSummary[], language: Language): APIA
 }
 
 /** The `/characters show` line about talking; without a status (store slow) it still says how. */
-export function talkNote(character: SavedCharacter, status: TalkStatus | undefined, _language: Language): string {
-	return TALK_TEXT.showCanTalk(character.private, status && { voice: voiceLabel(status.voiceType), awake: status.awake });
+export function talkNote(character: SavedCharacter, status: TalkStatus | undefined, language: Language): string {
+	return [
+		t(language, character.private ? 'talk.canTalkPrivately' : 'talk.canTalk'),
+		...(status ? [t(language, 'talk.voiceNote', { voice: voiceName(language, status.voiceType) }), t(language, status.awake ? 'talk.awake' : 'talk.asleep')] : []),
+	].join(' · ');
 }
 
 /** Said when a typed name matched several characters and the newest was taken. */
