@@ -121,7 +121,7 @@ describe('speaking the player language (built bot, fake Discord, fake Convai)', 
 		expect(buttonsOn(writing).map((button) => button.label)).toEqual(['Stop']);
 		const second = harness.startBackstory('Busan', 'Another.', { user: MIN, locale: 'ko' });
 		await discord.waitFor(() => second.callback !== undefined);
-		expect(second.callback!.data.content).toMatch(/^You already have a backstory being written\./);
+		expect(second.callback!.data.content).toMatch(/^You already have something running \(a backstory being written or a character answering\)\./);
 		await harness.finished(interaction);
 	});
 

@@ -52,6 +52,8 @@ interface TalkOptions {
 	channelId?: string;
 	fresh?: boolean;
 	voice?: boolean;
+	/** The caller's Discord language; en-US unless given. */
+	locale?: string;
 }
 
 function sendTalk(guildId: string, character: string, message: string, options: TalkOptions = {}): Interaction {
@@ -64,6 +66,7 @@ function sendTalk(guildId: string, character: string, message: string, options: 
 		guildId,
 		channelId: options.channelId ?? CHANNEL_A,
 		user: options.user ?? ANN,
+		...(options.locale ? { locale: options.locale } : {}),
 		options: [{ name: 'character', type: 3, value: character }, { name: 'message', type: 3, value: message }, ...extra],
 	});
 }
@@ -256,6 +259,21 @@ describe('/talk: Convai faults', () => {
 		return reply!.content;
 	}
 
+	it("shows a German caller German UI around the character's answer, which stays as Convai wrote it", async () => {
+		const guild = newGuild();
+		await writeCharacter(guild, ANN, 'Greta');
+		// The fake Convai answers in English: the answer must reach the German caller untouched.
+		expect(await talk(guild, 'Greta', 'Was hast du gesehen?', { user: BEN, locale: 'de' })).toBe(
+			'> Was hast du gesehen?\n-# 🔄 hier beginnt ein neues Gespräch\n**Greta:** Greta heard "Was hast du gesehen?" and remembers nothing before.',
+		);
+		const show = h.discord.sendCommand({ name: 'characters', guildId: guild, user: BEN, locale: 'de', options: [{ name: 'show', type: 1, options: [{ name: 'name', type: 3, value: 'Greta' }] }] });
+		await h.discord.waitFor(() => show.callback !== undefined);
+		expect(show.callback!.data.content).toContain('-# 💬 kann reden: `/reden` · Stimme: Männlich · auf Convai wach');
+		const missing = sendTalk(guild, 'Nobody', 'Hallo?', { user: BEN, locale: 'de' });
+		await h.discord.waitFor(() => missing.callback !== undefined);
+		expect(missing.callback!.data.content).toContain('Auf diesem Server gibt es keinen Charakter namens „Nobody“');
+	});
+
 	it('explains a rejected key (401) and an unavailable Convai (5xx), and the bot answers the next /talk', async () => {
 		const guild = newGuild();
 		await writeCharacter(guild, ANN, 'Faulty');
@@ -355,7 +373,8 @@ describe('/talk: fair use', () => {
 		const blocked = l.discord.sendCommand({ name: 'backstory', guildId: guild, user: BEN, options: [{ name: 'name', type: 3, value: 'Keeper' }, { name: 'description', type: 3, value: 'x' }] });
 		await l.discord.waitFor(() => blocked.callback !== undefined);
 		expect(blocked.callback!.type).toBe(4);
-		expect(blocked.callback!.data.content).toMatch(/already have a backstory being written/);
+		// The slot is held by a /talk, so the refusal must not claim a backstory is being written.
+		expect(blocked.callback!.data.content).toMatch(/^You already have something running \(a backstory being written or a character answering\)\./);
 		await answered(slow);
 		expect(l.discord.messagesOf(slow.id)[0]!.content).toContain('**Keeper:** Slowly.');
 	}, 40_000);
