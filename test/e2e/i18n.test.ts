@@ -76,7 +76,7 @@ describe('speaking the player language (built bot, fake Discord, fake Convai)', 
 		const second = harness.startBackstory('Zweiter', 'Noch einer.', { user: HANS, locale: 'de' });
 		await discord.waitFor(() => second.callback !== undefined);
 		expect(second.callback!.data.flags & 64).toBe(64);
-		expect(second.callback!.data.content).toMatch(/^Für dich wird schon eine Vorgeschichte geschrieben\. .*Stopp.* Die nächste kannst du <t:\d+:R> starten\.$/);
+		expect(second.callback!.data.content).toMatch(/^Für dich läuft schon etwas \(eine Vorgeschichte oder die Antwort eines Charakters\)\. .*Stopp.* Die nächste kannst du <t:\d+:R> starten\.$/);
 
 		await harness.finished(interaction);
 		expect(storyText(discord, interaction, '📜 **Kapitän**\n')).toBe(story.text);
