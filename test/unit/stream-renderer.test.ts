@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createStreamRenderer, WRITING_MARKER } from '../../src/render/stream-renderer.js';
 import { DeliveryLostError, type MessageView, type ReplyTarget } from '../../src/render/types.js';
+import type { BudgetReport } from '../../src/render/write-budget.js';
 
 interface Write {
 	at: number;
@@ -140,7 +141,8 @@ describe('createStreamRenderer', () => {
 		await vi.advanceTimersByTimeAsync(INTERVAL);
 		await finished;
 		expect(fake.writes.at(-1)!.view).toEqual({ content: `${HEADER}The end is near.`, state: 'complete' });
-		expect(fake.writes.at(-1)!.at).toBe(INTERVAL);
+		// The window (one write in the last 2 s) has room: the final write does not wait for the interval.
+		expect(fake.writes.at(-1)!.at).toBe(10);
 		const keys = fake.writes.map((write) => `${write.index}|${write.view.state}|${write.view.content}`);
 		expect(new Set(keys).size).toBe(keys.length);
 	});
@@ -174,22 +176,84 @@ describe('createStreamRenderer', () => {
 		}
 	});
 
-	it('starts the follow-up soon after finishing the message it continues, not a whole interval later', async () => {
+	it('creates the follow-up as soon as the message it continues is frozen, not a whole interval later', async () => {
 		const fake = recordingTarget();
 		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
-		renderer.append(prose(300, 3));
+		renderer.append(prose(220, 3)); // about 1,750 characters: one message
+		await vi.advanceTimersByTimeAsync(100);
+		renderer.append(` ${prose(200, 4)}`);
 		await vi.advanceTimersByTimeAsync(0);
-		renderer.append(prose(200, 4));
-		await vi.advanceTimersByTimeAsync(INTERVAL);
+		// The freeze of message 0 and the new message go at once: the window has room for both.
 		const freeze = fake.writes.find((write) => write.index === 0 && write.view.state === 'ended')!;
-		await vi.advanceTimersByTimeAsync(300);
 		const create = fake.writes.find((write) => write.kind === 'create')!;
-		expect(create.at - freeze.at).toBe(250);
+		expect(freeze.at).toBe(100);
+		expect(create.at).toBe(100);
 		// The next change to the new message waits the full interval again.
 		renderer.append(' more words');
 		await vi.advanceTimersByTimeAsync(5 * INTERVAL);
 		const next = fake.writes.find((write) => write.at > create.at)!;
 		expect(next.at - create.at).toBe(INTERVAL);
+	});
+
+	it('holds the final write until the window has room, and never exceeds it', async () => {
+		const fake = recordingTarget();
+		// A short interval so that ordinary edits alone fill the default window (4 writes per 2 s).
+		const renderer = createStreamRenderer(fake.target, { intervalMs: 100 });
+		for (let step = 0; step < 4; step += 1) {
+			renderer.append(`w${step} `);
+			await vi.advanceTimersByTimeAsync(100);
+		}
+		expect(fake.writes.map((write) => write.at)).toEqual([0, 100, 200, 300]);
+		renderer.append('end.');
+		const finished = renderer.finish({ complete: true });
+		await vi.advanceTimersByTimeAsync(5_000);
+		await finished;
+		// The oldest write leaves the 2 s window at 2000: not a moment earlier.
+		expect(fake.writes.map((write) => write.at)).toEqual([0, 100, 200, 300, 2_000]);
+		expect(fake.shown()[0]).toEqual({ content: 'w0 w1 w2 w3 end.', state: 'complete' });
+	});
+
+	it('follows what Discord reports: an emptied bucket or a 429 delays the next write, a smaller limit narrows the window', async () => {
+		let listener: ((report: BudgetReport) => void) | undefined;
+		const fake = recordingTarget();
+		const target: ReplyTarget = {
+			...fake.target,
+			onBudgetReport: (next) => {
+				listener = next;
+				return () => (listener = undefined);
+			},
+		};
+		const renderer = createStreamRenderer(target, { intervalMs: INTERVAL });
+		renderer.append('one ');
+		await vi.advanceTimersByTimeAsync(10);
+		listener!({ limit: 5, remaining: 0, resetAfterMs: 1_500 });
+		renderer.append('two');
+		const finished = renderer.finish({ complete: true });
+		await vi.advanceTimersByTimeAsync(1_000);
+		expect(fake.writes).toHaveLength(1);
+		await vi.advanceTimersByTimeAsync(1_000);
+		await finished;
+		expect(fake.writes.map((write) => write.at)).toEqual([0, 1_510]);
+		// Settled renderers stop listening.
+		expect(listener).toBeUndefined();
+
+		const second = recordingTarget();
+		let report: ((r: BudgetReport) => void) | undefined;
+		const narrowed = createStreamRenderer({ ...second.target, onBudgetReport: (next) => ((report = next), () => undefined) }, { intervalMs: 100 });
+		report!({ limit: 2 }); // one write per window once our margin of one is kept
+		const start = Date.now();
+		narrowed.append('a ');
+		await vi.advanceTimersByTimeAsync(100);
+		report!({ retryAfterMs: 3_000 });
+		narrowed.append('b');
+		await vi.advanceTimersByTimeAsync(2_500);
+		expect(second.writes.map((write) => write.at - start)).toEqual([0]);
+		await vi.advanceTimersByTimeAsync(1_000);
+		expect(second.writes.map((write) => write.at - start)).toEqual([0, 3_100]);
+		narrowed.append('c');
+		await vi.advanceTimersByTimeAsync(5_000);
+		// Discord's limit of 2 leaves us 1 per 2 s window: the third write waits for the second to leave it.
+		expect(second.writes.map((write) => write.at - start)).toEqual([0, 3_100, 5_100]);
 	});
 
 	it('loses no text when a write fails: the next write carries everything', async () => {
