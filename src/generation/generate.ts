@@ -54,8 +54,11 @@ export async function runGeneration(
 	}
 	let summary: GenerationSummary | undefined;
 	try {
-		await interaction.deferReply(request.private ? { flags: MessageFlags.Ephemeral } : {});
-		summary = await streamIntoReply(interaction, request, context);
+		// Convai is asked while the acknowledgement is on its way (its first words take far longer); the
+		// reply target writes nothing before the acknowledgement lands, and a failed one ends the run.
+		const acknowledged = interaction.deferReply(request.private ? { flags: MessageFlags.Ephemeral } : {}).then(() => undefined);
+		acknowledged.catch(() => undefined); // awaited below; a rejection before that is not unhandled
+		summary = await streamIntoReply(interaction, request, context, acknowledged);
 	} finally {
 		admission.release();
 	}
@@ -74,6 +77,7 @@ async function streamIntoReply(
 	interaction: GeneratingInteraction,
 	request: GenerationRequest,
 	context: CommandContext,
+	acknowledged: Promise<void>,
 ): Promise<GenerationSummary> {
 	const runId = interaction.id;
 	const run = context.runs.start(runId);
@@ -86,6 +90,7 @@ async function streamIntoReply(
 
 	const target = createReplyTarget(interaction, {
 		ephemeral: request.private,
+		acknowledged,
 		componentsFor: (view) => buttonsFor(view, runId, interaction.user.id, request.private),
 	});
 	const createRenderer = context.config.renderer === 'naive' ? createNaiveRenderer : createStreamRenderer;
@@ -112,6 +117,7 @@ async function streamIntoReply(
 
 	try {
 		await renderer.finish(outcome);
+		await acknowledged; // a failed acknowledgement is the run's error, as if awaited up front
 	} finally {
 		run.end();
 	}

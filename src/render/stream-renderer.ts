@@ -38,8 +38,8 @@ export interface StreamRenderer {
 
 /**
  * Streams a growing text into a series of messages, one write in flight at a time. Ordinary edits
- * are at least `intervalMs` apart; the first text, a message's last edit (its freeze, or the final
- * write) and a rollover's new message go as soon as the reply's write budget allows. Nothing is
+ * are at least `intervalMs` apart; the first text, the final write and a rollover's new message go
+ * as soon as the reply's write budget allows. Nothing is
  * queued: each write sends whatever is newest, so a slow or rate-limited Discord costs freshness,
  * never text. Parts that overflow a message are frozen exactly where `splitText` would cut the
  * finished text and never change again; only the last message is edited as the text grows.
@@ -150,8 +150,10 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 			return;
 		}
 		const exists = write.index === 0 || shown[write.index] !== undefined;
-		// Readers wait on these; ordinary edits of a growing message only add a few words.
-		const urgent = finishing !== undefined || !exists || write.index < frozen.length || shown[0] === undefined;
+		// Readers wait on these; ordinary edits of a growing message only add a few words. A message's
+		// freeze is paced like any edit (it is the edit that would have come next anyway, so a rollover
+		// costs no extra write), and the new message that continues it follows at once.
+		const urgent = finishing !== undefined || !exists || shown[0] === undefined;
 		const dueAt = Math.max(urgent ? 0 : lastWriteAt + options.intervalMs, budget.nextSlotAt(), retryAt);
 		if (dueAt > now()) {
 			if (timer && timerDueAt <= dueAt) return;

@@ -182,12 +182,12 @@ describe('createStreamRenderer', () => {
 		renderer.append(prose(220, 3)); // about 1,750 characters: one message
 		await vi.advanceTimersByTimeAsync(100);
 		renderer.append(` ${prose(200, 4)}`);
-		await vi.advanceTimersByTimeAsync(0);
-		// The freeze of message 0 and the new message go at once: the window has room for both.
+		await vi.advanceTimersByTimeAsync(INTERVAL);
+		// The freeze is the next paced edit; the new message goes right after it (the window has room).
 		const freeze = fake.writes.find((write) => write.index === 0 && write.view.state === 'ended')!;
 		const create = fake.writes.find((write) => write.kind === 'create')!;
-		expect(freeze.at).toBe(100);
-		expect(create.at).toBe(100);
+		expect(freeze.at).toBe(INTERVAL);
+		expect(create.at).toBe(INTERVAL);
 		// The next change to the new message waits the full interval again.
 		renderer.append(' more words');
 		await vi.advanceTimersByTimeAsync(5 * INTERVAL);
