@@ -105,6 +105,7 @@ async function streamIntoReply(
 	let unexpected: unknown;
 	try {
 		for await (const piece of context.backstories.streamBackstory({ characterName: request.characterName, description: inputText }, { signal })) {
+			await acknowledged; // the renderer paces from when it writes: not before the reply exists
 			renderer.append(piece);
 		}
 		outcome = renderer.text.trim() === ''
