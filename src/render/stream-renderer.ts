@@ -86,9 +86,11 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 	 */
 	const freezeOverflow = (): void => {
 		for (;;) {
-			const rest = text.slice(tailStart);
 			const room = limit - headerFor(frozen.length).length;
-			if (finishing ? fits(rest, room - tailSuffix().length, tailCarry) : rest.length < room - tailCarry.length + LOOKAHEAD) return;
+			// Measured without slicing: a slice flattens the whole appended text, once per event otherwise.
+			if (!finishing && text.length - tailStart < room - tailCarry.length + LOOKAHEAD) return;
+			const rest = text.slice(tailStart);
+			if (finishing && fits(rest, room - tailSuffix().length, tailCarry)) return;
 			const piece = takePiece(rest, room, tailCarry);
 			frozen.push(headerFor(frozen.length) + piece.content);
 			tailStart += piece.consumed;

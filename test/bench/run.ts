@@ -7,7 +7,7 @@
  *   --naive / --no-naive     also run the naive baseline (default on)
  *   --naive-max N            ...but only at concurrencies up to N (default 200: at 1000 it takes many minutes)
  *   --chart path             the SVG chart of the loads (default bench-results/bench.svg; docs/bench.svg is the README's)
- *   --profile dir            the bot writes a CPU profile (--cpu-prof) and one heap snapshot 6 s into each load
+ *   --profile dir            the bot writes a CPU profile (inspector, as --cpu-prof) and one heap snapshot 6 s into each load
  *                            into dir (the snapshot pauses the bot for seconds: profile runs are not measurements)
  *   --soak N                 instead: N generations back to back, RSS and open handles before and after
  *   --window K               generations in flight during a soak (default 20)
@@ -18,6 +18,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Harness } from '../support/harness.js';
 import { benchChart } from './chart.js';
@@ -71,7 +72,9 @@ const env = Object.fromEntries(
 const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
 if (profileDir) {
 	mkdirSync(profileDir, { recursive: true });
-	env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${profileDir} --heapsnapshot-signal=SIGUSR1 --diagnostic-dir=${profileDir}`.trim();
+	const preload = fileURLToPath(new URL('./preload-profile.mjs', import.meta.url));
+	env['BENCH_PROFILE_DIR'] = profileDir;
+	env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --import ${preload} --heapsnapshot-signal=SIGUSR1 --diagnostic-dir=${profileDir}`.trim();
 }
 
 // An interrupted bench must not leave a bot running or a port open.
