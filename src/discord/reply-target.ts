@@ -27,8 +27,6 @@ const LOST_CODES: ReadonlySet<number | string> = new Set([
 export interface ReplyTargetOptions {
 	/** Every follow-up must carry the flag itself: discord.js does not inherit it from the deferred reply. */
 	ephemeral: boolean;
-	/** The deferred reply's acknowledgement: no write goes before it, and none can succeed after it failed. */
-	acknowledged?: Promise<void>;
 	/** Buttons for a message in a given state (none by default). */
 	componentsFor?: (view: MessageView) => InteractionEditReplyOptions['components'];
 }
@@ -44,11 +42,6 @@ export function createReplyTarget(interaction: RepliedInteraction, options: Repl
 	const feed = budgetFeedOf(interaction.client.rest);
 	const report = (budget: BudgetReport) => feed.get(interaction.token)?.(budget);
 	const deliver = async <Result>(write: () => Promise<Result>): Promise<Result> => {
-		try {
-			await options.acknowledged;
-		} catch (error) {
-			throw new DeliveryLostError('the interaction was not acknowledged', { cause: error });
-		}
 		try {
 			return await write();
 		} catch (error) {

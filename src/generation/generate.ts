@@ -54,11 +54,8 @@ export async function runGeneration(
 	}
 	let summary: GenerationSummary | undefined;
 	try {
-		// Convai is asked while the acknowledgement is on its way (its first words take far longer); the
-		// reply target writes nothing before the acknowledgement lands, and a failed one ends the run.
-		const acknowledged = interaction.deferReply(request.private ? { flags: MessageFlags.Ephemeral } : {}).then(() => undefined);
-		acknowledged.catch(() => undefined); // awaited below; a rejection before that is not unhandled
-		summary = await streamIntoReply(interaction, request, context, acknowledged);
+		await interaction.deferReply(request.private ? { flags: MessageFlags.Ephemeral } : {});
+		summary = await streamIntoReply(interaction, request, context);
 	} finally {
 		admission.release();
 	}
@@ -77,20 +74,21 @@ async function streamIntoReply(
 	interaction: GeneratingInteraction,
 	request: GenerationRequest,
 	context: CommandContext,
-	acknowledged: Promise<void>,
 ): Promise<GenerationSummary> {
 	const runId = interaction.id;
 	const run = context.runs.start(runId);
 	const startedAt = Date.now();
 	const logFields = { interactionId: runId, guildId: interaction.guildId, userId: interaction.user.id };
+	const setting = await worldSettingFor(interaction.guildId, context);
+	// Written after the setting is read, not before: under a burst of commands the SQLite driver's few
+	// worker threads would otherwise hold every other run's prompt write ahead of this run's setting read,
+	// and Convai would be asked only once the whole burst had been written.
 	context.stores.prompts
 		.set(runId, { characterName: request.characterName, description: request.description })
 		.catch((error: unknown) => context.log.warn('could not keep the prompt for Regenerate', { ...logFields, error }));
-	const setting = await worldSettingFor(interaction.guildId, context);
 
 	const target = createReplyTarget(interaction, {
 		ephemeral: request.private,
-		acknowledged,
 		componentsFor: (view) => buttonsFor(view, runId, interaction.user.id, request.private),
 	});
 	const createRenderer = context.config.renderer === 'naive' ? createNaiveRenderer : createStreamRenderer;
@@ -105,7 +103,6 @@ async function streamIntoReply(
 	let unexpected: unknown;
 	try {
 		for await (const piece of context.backstories.streamBackstory({ characterName: request.characterName, description: inputText }, { signal })) {
-			await acknowledged; // the renderer paces from when it writes: not before the reply exists
 			renderer.append(piece);
 		}
 		outcome = renderer.text.trim() === ''
@@ -118,7 +115,6 @@ async function streamIntoReply(
 
 	try {
 		await renderer.finish(outcome);
-		await acknowledged; // a failed acknowledgement is the run's error, as if awaited up front
 	} finally {
 		run.end();
 	}

@@ -63,7 +63,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadMetrics> {
 		const botWarnings: Record<string, number> = {};
 		for (const line of bot.lines) {
 			const warning = /"level":"(?:warn|error)","msg":"([^"]*)"/.exec(line)?.[1];
-			if (warning) botWarnings[warning] = (botWarnings[warning] ?? 0) + 1;
+			if (!warning) continue;
+			// The first line of each kind, whole, to start an investigation from.
+			if (botWarnings[warning] === undefined) options.log(`    bot: ${line.slice(0, 1_500)}`);
+			botWarnings[warning] = (botWarnings[warning] ?? 0) + 1;
 		}
 		const samples = generations.map((generation, index) =>
 			sample(discord, convai, generation, interactions[index]!, settled(outcomes[index]!)),
