@@ -47,10 +47,10 @@ function expectDelivered(discord: FakeDiscord, interaction: Interaction, name: s
 	expectNothingShownTakenBack(discord, interaction);
 }
 
-/** From the upstream's last byte to the whole final text being visible in Discord. */
 /** How much later than the bot sent it a write may reach the fake Discord on a loaded 2-core machine. */
 const TRANSIT_JITTER_MS = 250;
 
+/** From the upstream's last byte to the whole final text being visible in Discord. */
 function finalLagMs(discord: FakeDiscord, convai: FakeConvai, interaction: Interaction, name: string): number {
 	const ended = convai.requests.find((request) => request.form['charName'] === name)?.clock.ended;
 	const visible = finalTextAt(discord.messagesOf(interaction.id));
@@ -104,9 +104,10 @@ describe('fault matrix (built bot, fake Discord with its default 5 per 2 s limit
 		for (const { name, story, interaction } of runs) {
 			expectDelivered(discord, interaction, name, story.text);
 			// Ordinary edits keep one per interval per reply, measured where Discord sees them (the transit
-			// jitter of a loaded machine allowed: without pacing they would come an event apart, 15 ms). A new message follows the freeze of the one it continues at once, and the writes
-			// after the upstream's end (the final text) go as soon as the reply's budget allows, never more
-			// than 4 in any 2 s (Discord allows 5).
+			// jitter of a loaded machine allowed: without pacing they would come an event apart, 15 ms). A new
+			// message follows the freeze of the one it continues at once, and the writes after the upstream's
+			// end (the final text) go as soon as the reply's budget allows, never more than 4 in any 2 s
+			// (Discord allows 5).
 			const writes = discord.requests.filter((r) => r.token === interaction.token && isWebhookWrite(r));
 			const ended = convai.requests.find((request) => request.form['charName'] === name)!.clock.ended!;
 			for (let i = 1; i < writes.length; i++) {
