@@ -86,9 +86,6 @@ async function streamIntoReply(
 	const run = context.runs.start(runId);
 	const startedAt = Date.now();
 	const logFields = { interactionId: runId, guildId: interaction.guildId, userId: interaction.user.id };
-	context.stores.prompts
-		.set(runId, { characterName: request.characterName, description: request.description })
-		.catch((error: unknown) => context.log.warn('could not keep the prompt for Regenerate', { ...logFields, error }));
 	// The UI around the story speaks the asker's language; a notice that ends a public story for
 	// everyone (stopped by …, restarting) speaks the server's. The story itself is never translated.
 	const language = replyLanguage(interaction);
@@ -96,6 +93,12 @@ async function streamIntoReply(
 		worldSettingFor(interaction.guildId, context),
 		request.private ? Promise.resolve(language) : serverLanguage(interaction, context.stores.settings),
 	]);
+	// Written after the setting is read, not before: under a burst of commands the SQLite driver's few
+	// worker threads would otherwise hold every other run's prompt write ahead of this run's setting read,
+	// and Convai would be asked only once the whole burst had been written.
+	context.stores.prompts
+		.set(runId, { characterName: request.characterName, description: request.description })
+		.catch((error: unknown) => context.log.warn('could not keep the prompt for Regenerate', { ...logFields, error }));
 
 	const target = createReplyTarget(interaction, {
 		ephemeral: request.private,

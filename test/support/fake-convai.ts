@@ -122,7 +122,8 @@ export async function startFakeConvai(
 		peak = Math.max(peak, sockets.size);
 		socket.on('close', () => sockets.delete(socket));
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	// A real API host's accept queue is thousands deep; Node's default of 511 would drop a 1,000-stream bench's burst of connects (SYN retried after 1 s, 3 s...).
+	await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4_096 }, resolve));
 	const { port } = server.address() as AddressInfo;
 
 	return {
