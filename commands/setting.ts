@@ -13,6 +13,7 @@ import { SERVER_ONLY } from '../src/discord/command-scope.js';
 import { normalizeInput } from '../src/discord/input.js';
 import { NO_MENTIONS } from '../src/discord/reply-target.js';
 import { asUserFacing } from '../src/discord/store-errors.js';
+import { passesGuard } from '../src/guard/guard.js';
 import { UserFacingError } from '../src/interactions/errors.js';
 
 export const SETTING_MAX_LENGTH = 1_000;
@@ -56,6 +57,8 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 		if (subcommand === 'set') {
 			const text = normalizeInput(interaction.options.getString('text', true)).slice(0, SETTING_MAX_LENGTH);
 			if (text === '') throw new UserFacingError('Please describe the world with some letters in it.');
+			// The setting is sent to Convai with every /backstory here, so it is screened like one.
+			if (!(await passesGuard(interaction, context, { inputs: [text] }))) return;
 			await settings.set(guildId, text, interaction.user.id);
 			await reply(interaction, `🌍 World setting saved. Every \`/backstory\` in this server is now written for it:\n${quote(text)}`, true);
 		} else if (subcommand === 'clear') {

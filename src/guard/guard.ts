@@ -1,0 +1,72 @@
+import { MessageFlags, PermissionFlagsBits, type RepliableInteraction } from 'discord.js';
+import type { Config } from '../config/config.js';
+import { displayNameOf } from '../discord/members.js';
+import { NO_MENTIONS } from '../discord/reply-target.js';
+import type { CommandContext } from '../interactions/command.js';
+import type { Logger } from '../ops/log.js';
+import type { UsageCounterStore } from '../store/index.js';
+import { BLOCKED_INPUT, quotaRefusalText } from './guard-text.js';
+import { createQuotas, type QuotaKind, type Quotas } from './quotas.js';
+import { createScreen, type Screen } from './screen.js';
+
+/** Guards the owner's Convai key: what may be sent (screening) and how much (daily quotas). */
+export interface Guard {
+	screen: Screen;
+	quotas: Quotas;
+}
+
+export function createGuard(config: Config, usage: UsageCounterStore, log: Logger): Guard {
+	return {
+		screen: createScreen({ builtIn: config.screenInput, blockedTerms: config.blockedTerms }),
+		quotas: createQuotas(config, usage, log),
+	};
+}
+
+export interface GuardRequest {
+	/** Everything from this request that would reach Convai: a name, a description, a message, a setting. */
+	inputs: readonly string[];
+	/** The daily quota this request counts toward; none for a world setting. */
+	quota?: QuotaKind;
+}
+
+/**
+ * Call before the defer, right before a request would go to Convai. Screens the inputs, then takes
+ * one unit of the daily quota. Returns false when refused, having already answered privately.
+ * A blocked input counts toward the cooldown and toward /usage's blocked count; its text is never logged.
+ */
+export async function passesGuard(interaction: RepliableInteraction, context: CommandContext, request: GuardRequest): Promise<boolean> {
+	const { guard, log } = context;
+	const userId = interaction.user.id;
+	const guildId = interaction.guildId;
+	const managesServer = interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
+
+	const verdict = guard.screen.check(request.inputs);
+	if (verdict.blocked) {
+		log.info('input blocked', { interactionId: interaction.id, userId, guildId, command: commandOf(interaction), by: verdict.by });
+		if (!managesServer) context.fairUse.startCooldown(userId);
+		guard.quotas.recordBlocked(guildId);
+		await refuse(interaction, BLOCKED_INPUT);
+		return false;
+	}
+
+	if (request.quota === undefined) return true;
+	const decision = await guard.quotas.take(request.quota, { userId, userName: displayNameOf(interaction), guildId }, { perUser: managesServer });
+	if (decision.allowed) return true;
+	log.info('daily quota reached', { interactionId: interaction.id, userId, guildId, quota: decision.refusal.quota });
+	await refuse(interaction, quotaRefusalText(decision.refusal));
+	return false;
+}
+
+function refuse(interaction: RepliableInteraction, content: string): Promise<unknown> {
+	return interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+}
+
+/** `/setting set`, or the button's command and action (`backstory:regen`); never the inputs. */
+function commandOf(interaction: RepliableInteraction): string {
+	if (interaction.isChatInputCommand()) {
+		const subcommand = interaction.options.getSubcommand(false);
+		return `/${interaction.commandName}${subcommand ? ` ${subcommand}` : ''}`;
+	}
+	if (interaction.isMessageComponent()) return interaction.customId.split(':').slice(0, 2).join(':');
+	return 'unknown';
+}
