@@ -145,7 +145,7 @@ describe('guarding the Convai key end to end: screening, daily quotas, /usage', 
 	it('/usage shows the counts to Manage Server members only, privately and without pings', async () => {
 		harness = await startHarness({ env: { DAILY_GENERATIONS_PER_USER: '5', DAILY_GENERATIONS_PER_GUILD: '200' } });
 		const h = harness;
-		const registered = h.discord.commands.guild.get(GUILD_ID)?.find((command) => command['name'] === 'usage');
+		const registered = (h.discord.commands.guild.get(GUILD_ID) as Array<Record<string, unknown>> | undefined)?.find((command) => command['name'] === 'usage');
 		expect(registered?.['default_member_permissions']).toBe(MANAGE_SERVER);
 
 		const ann = { ...ANN, globalName: 'Ann @everyone' };
