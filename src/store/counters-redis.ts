@@ -131,6 +131,9 @@ export class RedisUsageCounters implements UsageCounterStore {
 		});
 	}
 
+	/** Every take is written before it resolves. */
+	public async settled(): Promise<void> {}
+
 	private guildKeys(day: string, guildId: string, kind: UsageKind): GuildKeys {
 		const base = `day:${day}:guild:${guildId}:${kind}`;
 		return { count: this.key(base), top: this.key(`${base}:top`), names: this.key(`${base}:names`) };

@@ -1,8 +1,8 @@
 /**
  * Daily usage counters: how many generations and talks each user and each server had on one UTC
  * day, how many inputs were blocked, and a bounded top list per server. `take` checks the limits
- * and counts in one atomic step (a Lua script on Redis, a lock in this process on SQLite and
- * memory), so two commands arriving together can never both take the last unit.
+ * and counts in one atomic step (a Lua script on Redis; on SQLite and memory, in this process
+ * without awaiting between check and count), so two commands arriving together can never both take the last unit.
  */
 
 export type UsageKind = 'generations' | 'talks';
@@ -49,6 +49,8 @@ export interface UsageCounterStore {
 	take(request: UsageTake): Promise<UsageTakeResult>;
 	addBlocked(day: string, guildId: string): Promise<void>;
 	read(day: string, guildId: string, topN: number): Promise<GuildDayUsage>;
+	/** Resolves once every count taken so far has reached the store (before closing it). */
+	settled(): Promise<void>;
 }
 
 /** Counters expire an hour after their day, leaving slack for clocks that disagree a little. */

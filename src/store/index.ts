@@ -9,6 +9,7 @@ import { RedisUsageCounters } from './counters-redis.js';
 import { createKeyvFromUrl, disconnectKeyv } from './keyv.js';
 import { KeyvPromptStore } from './prompt-store.js';
 import { cacheSettings } from './cached-settings.js';
+import { settleWithin } from './settle-within.js';
 import { KeyvSettingsStore } from './settings-store.js';
 import type { CharacterStore, CooldownStore, PromptStore, SettingsStore } from './types.js';
 
@@ -72,6 +73,11 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 	const promptKeyv = open(namespaces.prompts);
 	const usageKeyv = open(namespaces.usage);
 
+	const usage: UsageCounterStore =
+		usageKeyv.store instanceof KeyvRedis
+			? new RedisUsageCounters(usageKeyv.store as KeyvRedis<unknown>, timeoutMs)
+			: new KeyvUsageCounters(usageKeyv, timeoutMs);
+
 	let closing: Promise<void> | undefined;
 	return {
 		characters: new KeyvCharacterStore(characterKeyv, {
@@ -81,15 +87,12 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 		settings: cacheSettings(new KeyvSettingsStore(settingsKeyv, timeoutMs)),
 		cooldowns: new KeyvCooldownStore(cooldownKeyv, timeoutMs),
 		prompts: new KeyvPromptStore(promptKeyv, timeoutMs),
-		usage:
-			usageKeyv.store instanceof KeyvRedis
-				? new RedisUsageCounters(usageKeyv.store as KeyvRedis<unknown>, timeoutMs)
-				: new KeyvUsageCounters(usageKeyv, timeoutMs),
+		usage,
 		close() {
 			// Closing a SQLite handle twice is an error, so every later call shares the first attempt.
-			closing ??= Promise.all([characterKeyv, settingsKeyv, cooldownKeyv, promptKeyv, usageKeyv].map((keyv) => disconnectKeyv(keyv))).then(
-				() => undefined,
-			);
+			closing ??= settleWithin(usage.settled(), timeoutMs)
+				.then(() => Promise.all([characterKeyv, settingsKeyv, cooldownKeyv, promptKeyv, usageKeyv].map((keyv) => disconnectKeyv(keyv))))
+				.then(() => undefined);
 			return closing;
 		},
 	};

@@ -18,7 +18,8 @@ describeCounterContract('sqlite:// (temp file)', () => {
 	return {
 		open: (options) => createStores(url, options),
 		persistent: true,
-		shared: true,
+		// One bot process opens one store; today's counts are kept in it (several processes need Redis).
+		shared: false,
 		cleanup: async () => rmSync(dir, { recursive: true, force: true }),
 	};
 });

@@ -38,6 +38,7 @@ describe('daily quotas', () => {
 			take: () => new Promise(() => undefined),
 			addBlocked: () => new Promise(() => undefined),
 			read: () => new Promise(() => undefined),
+			settled: async () => undefined,
 		};
 		const started = Date.now();
 		expect(await createQuotas(config, hanging, quietLog(lines)).take('generation', ANN, { perUser: false })).toEqual({ allowed: true });
@@ -57,6 +58,7 @@ describe('daily quotas', () => {
 			}, 2_000)),
 			addBlocked: async () => undefined,
 			read: () => Promise.reject(new Error('unused')),
+			settled: async () => undefined,
 		};
 		const started = Date.now();
 		expect(await createQuotas(config, slow, quietLog()).take('talk', ANN, { perUser: true })).toEqual({ allowed: true });
