@@ -14,8 +14,6 @@ export type Admission = { admitted: true; release(): void } | { admitted: false;
 export interface FairUse {
 	/** Checks the cooldown and the caps and, when admitted, takes a running slot until `release()`. */
 	admit(request: { userId: string; guildId: string | null; exemptFromCooldown: boolean }): Promise<Admission>;
-	/** Starts the user's cooldown without running anything (a blocked input counts toward it). */
-	startCooldown(userId: string): void;
 	/** Generations running in this process now. */
 	readonly running: number;
 }
@@ -37,13 +35,6 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 
 	const over = (limit: number, count: number): boolean => limit > 0 && count >= limit;
 
-	const startCooldown = (userId: string): void => {
-		if (config.cooldownSeconds <= 0) return;
-		cooldowns
-			.set(userId, Date.now() + config.cooldownSeconds * 1_000)
-			.catch((error: unknown) => log.warn('could not save a cooldown', { userId, error }));
-	};
-
 	const capRefusal = (userId: string, guildId: string | null): string | undefined => {
 		if (over(config.maxRunningPerUser, perUser.get(userId) ?? 0)) {
 			return config.maxRunningPerUser === 1
@@ -58,7 +49,6 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 	};
 
 	return {
-		startCooldown,
 		get running() {
 			return total;
 		},

@@ -30,9 +30,11 @@ export interface GuardRequest {
 }
 
 /**
- * Call before the defer, right before a request would go to Convai. Screens the inputs, then takes
- * one unit of the daily quota. Returns false when refused, having already answered privately.
- * A blocked input counts toward the cooldown and toward /usage's blocked count; its text is never logged.
+ * Call before the defer, right before a request would go to Convai, and after fair use admitted it
+ * (`context.fairUse.admit`, which starts the cooldown): so a blocked input counts toward the
+ * cooldown, and a cooldown refusal costs no quota. Release the admission when this returns false.
+ * Screens the inputs, then takes one unit of the daily quota. Returns false when refused, having
+ * already answered privately. A blocked input is counted for /usage; its text is never logged.
  */
 export async function passesGuard(interaction: RepliableInteraction, context: CommandContext, request: GuardRequest): Promise<boolean> {
 	const { guard, log } = context;
@@ -43,7 +45,6 @@ export async function passesGuard(interaction: RepliableInteraction, context: Co
 	const verdict = guard.screen.check(request.inputs);
 	if (verdict.blocked) {
 		log.info('input blocked', { interactionId: interaction.id, userId, guildId, command: commandOf(interaction), by: verdict.by });
-		if (!managesServer) context.fairUse.startCooldown(userId);
 		guard.quotas.recordBlocked(guildId);
 		await refuse(interaction, BLOCKED_INPUT);
 		return false;
