@@ -10,6 +10,7 @@ import type { Guard } from '../guard/guard.js';
 import type { RunRegistry } from '../generation/runs.js';
 import type { Logger } from '../ops/log.js';
 import type { Stores } from '../store/index.js';
+import type { Talk } from '../talk/talk.js';
 import type { BackstorySource } from '../upstream/types.js';
 
 /** What every command handler can use; injected so tests and other front ends can swap any part. */
@@ -21,6 +22,8 @@ export interface CommandContext {
 	stores: Stores;
 	fairUse: FairUse;
 	guard: Guard;
+	/** Conversations with saved characters (Convai's Character API). */
+	talk: Talk;
 }
 
 /**
