@@ -5,6 +5,8 @@ import { NO_MENTIONS } from '../discord/reply-target.js';
 import type { CommandContext } from '../interactions/command.js';
 import type { Logger } from '../ops/log.js';
 import type { UsageCounterStore } from '../store/index.js';
+import { replyLanguage } from '../i18n/locale.js';
+import { render, type Text } from '../i18n/text.js';
 import { BLOCKED_INPUT, quotaRefusalText } from './guard-text.js';
 import { createQuotas, type QuotaKind, type Quotas } from './quotas.js';
 import { createScreen, type Screen } from './screen.js';
@@ -58,8 +60,9 @@ export async function passesGuard(interaction: RepliableInteraction, context: Co
 	return false;
 }
 
-function refuse(interaction: RepliableInteraction, content: string): Promise<unknown> {
-	return interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+/** In the language of the person refused. */
+function refuse(interaction: RepliableInteraction, message: Text): Promise<unknown> {
+	return interaction.reply({ content: render(replyLanguage(interaction), message), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
 }
 
 /** `/setting set`, or the button's command and action (`backstory:regen`); never the inputs. */
