@@ -19,7 +19,7 @@ describe('guarding the Convai key end to end: screening, daily quotas, /usage', 
 		harness = undefined;
 	});
 
-	function backstory(h: Harness, user: UserInput, name: string, description: string, extra: { memberPermissions?: string } = {}): Interaction {
+	function backstory(h: Harness, user: UserInput, name: string, description: string, extra: { memberPermissions?: string; locale?: string } = {}): Interaction {
 		h.scriptFor(name, sseScript([`${name} has a past.`]));
 		return h.startBackstory(name, description, { user, ...extra });
 	}
@@ -116,7 +116,7 @@ describe('guarding the Convai key end to end: screening, daily quotas, /usage', 
 		await h.finished(backstory(h, ANN, 'One', 'First.'));
 		await h.finished(backstory(h, ANN, 'Two', 'Second.'));
 		const refused = await privateRefusal(h, backstory(h, ANN, 'Three', 'Third.'));
-		expect(refused).toMatch(/^You have used your 2 backstories for today \(the daily limit per person\)\. The count starts again <t:\d+:R> \(midnight UTC\)\.$/);
+		expect(refused).toMatch(/^You have reached your daily limit of backstories \(2 per person\)\. The count starts again <t:\d+:R> \(midnight UTC\)\.$/);
 		expect(resetOf(refused)).toBe(nextUtcMidnight());
 		expect(h.convai.requests).toHaveLength(2);
 		// Someone else still can.
@@ -124,7 +124,7 @@ describe('guarding the Convai key end to end: screening, daily quotas, /usage', 
 
 		await h.restartBot();
 		const again = await privateRefusal(h, backstory(h, ANN, 'Four', 'Fourth.'));
-		expect(again).toMatch(/^You have used your 2 backstories for today/);
+		expect(again).toMatch(/^You have reached your daily limit of backstories \(2 per person\)/);
 		expect(resetOf(again)).toBe(nextUtcMidnight());
 		expect(h.convai.requests).toHaveLength(3);
 	});
@@ -135,11 +135,58 @@ describe('guarding the Convai key end to end: screening, daily quotas, /usage', 
 		const admin = { memberPermissions: MANAGE_SERVER };
 		for (const name of ['Alpha', 'Beta', 'Gamma']) await h.finished(backstory(h, MOD, name, 'By a moderator.', admin));
 		const plain = await privateRefusal(h, backstory(h, ANN, 'Delta', 'Ann has not written any yet.'));
-		expect(plain).toMatch(/^This server has used its 3 backstories for today \(the daily limit for the server\)\. The count starts again <t:\d+:R>/);
+		expect(plain).toMatch(/^This server has reached its daily limit of backstories \(3 for the server\)\. The count starts again <t:\d+:R>/);
 		const moderator = await privateRefusal(h, backstory(h, MOD, 'Epsilon', 'One more.', admin));
-		expect(moderator).toMatch(/^This server has used its 3 backstories for today/);
+		expect(moderator).toMatch(/^This server has reached its daily limit of backstories \(3 for the server\)/);
 		expect(resetOf(moderator)).toBe(nextUtcMidnight());
 		expect(h.convai.requests).toHaveLength(3);
+	});
+
+	it('screens /talk messages and counts them against DAILY_TALKS_PER_USER, freeing the running slot on refusal; /usage shows the talks', async () => {
+		// One running request per person: a refusal that kept its slot would block Ann's next talk.
+		harness = await startHarness({ env: { DAILY_TALKS_PER_USER: '2', MAX_RUNNING_PER_USER: '1' } });
+		const h = harness;
+		const mindy = backstory(h, BEN, 'Mindy', 'Innkeeper of the Crooked Crown.');
+		await h.finished(mindy);
+		await h.bot.waitForLog((entry) => entry.msg === 'backstory finished' && entry.interactionId === mindy.id);
+		const characterCalls = () => h.convai.requests.filter((request) => request.path !== '/character/generate-backstory');
+		const talk = (user: UserInput, message: string) =>
+			h.discord.sendCommand({ name: 'talk', guildId: GUILD_ID, user, options: [{ name: 'character', type: 3, value: 'Mindy' }, { name: 'message', type: 3, value: message }] });
+		const answered = (interaction: Interaction) => h.bot.waitForLog((entry) => entry.msg === 'talk answered' && entry.interactionId === interaction.id);
+
+		const blocked = await privateRefusal(h, talk(ANN, 'Tell that fucking barkeep I said hi.'));
+		expect(blocked).toMatch(/^🚫 This was not sent\. It contains words this bot does not send to Convai/);
+		expect(characterCalls()).toEqual([]);
+		expect(h.bot.logs().filter((entry) => entry.msg === 'input blocked').map((entry) => [entry.userId, entry.command])).toEqual([[ANN.id, '/talk']]);
+
+		await answered(talk(ANN, 'What did you see last night?'));
+		await answered(talk(ANN, 'And the stranger?'));
+		const asked = () => characterCalls().filter((request) => request.path === '/character/getResponse').length;
+		expect(asked()).toBe(2);
+		const third = await privateRefusal(h, talk(ANN, 'One more thing.'));
+		expect(third).toMatch(/^You have reached your daily limit of messages to characters \(2 per person\)\. The count starts again <t:\d+:R> \(midnight UTC\)\.$/);
+		expect(resetOf(third)).toBe(nextUtcMidnight());
+		expect(asked()).toBe(2);
+		// The talk quota is its own: Ben still talks, and Ann may still write a backstory.
+		await answered(talk(BEN, 'Hello, Mindy.'));
+		await h.finished(backstory(h, ANN, 'Aria', 'A bard from the south.'));
+
+		const usage = h.discord.sendCommand({ name: 'usage', guildId: GUILD_ID, user: MOD, memberPermissions: MANAGE_SERVER });
+		await h.discord.waitFor(() => h.discord.messagesOf(usage.id)[0]?.history.some((state) => (state.flags & 128) === 0) ?? false);
+		const lines = h.discord.messagesOf(usage.id)[0]!.content.split('\n');
+		expect(lines).toContain('Talk messages: 3');
+		expect(lines).toContain('Inputs blocked before reaching Convai: 1');
+		expect(lines).toContain('-# Per person and day: backstories: no limit, talk messages: 2. Members with Manage Server are exempt from the per-person limits.');
+		expect(lines.slice(lines.indexOf('**Most talk messages**') + 1)).toEqual(['1. Ann: 2', '2. Ben: 1']);
+		expect(h.discord.violations).toEqual([]);
+	}, 60_000);
+
+	it("answers a blocked input in the person's own language", async () => {
+		harness = await startHarness();
+		const h = harness;
+		const refused = await privateRefusal(h, backstory(h, ANN, 'Aria', 'A bard who tells every lord to go fuck himself.', { locale: 'de' }));
+		expect(refused).toMatch(/^🚫 Das wurde nicht gesendet\. Es enthält Wörter, die dieser Bot nicht an Convai schickt/);
+		expect(h.convai.requests).toEqual([]);
 	});
 
 	it('/usage shows the counts to Manage Server members only, privately and without pings', async () => {
@@ -162,10 +209,10 @@ describe('guarding the Convai key end to end: screening, daily quotas, /usage', 
 		const lines = reply.content.split('\n');
 		expect(lines[0]).toMatch(/^📊 \*\*Usage today\*\* \(UTC day; the counts start again <t:\d+:R>\)$/);
 		expect(resetOf(lines[0]!)).toBe(nextUtcMidnight());
-		expect(lines).toContain('Backstories: 3 / 200 server quota');
+		expect(lines).toContain('Backstories: 3 / 200 (server quota)');
 		expect(lines).toContain('Talk messages: 0');
 		expect(lines).toContain('Inputs blocked before reaching Convai: 1');
-		expect(lines).toContain('-# Per person and day: 5 backstories, talk messages: no limit. Members with Manage Server are exempt from the per-person limits.');
+		expect(lines).toContain('-# Per person and day: backstories: 5, talk messages: no limit. Members with Manage Server are exempt from the per-person limits.');
 		const most = lines.indexOf('**Most backstories**');
 		expect(lines.slice(most + 1, most + 3)).toEqual(['1. Ann @everyone: 2', '2. Ben: 1']);
 		expect(lines.slice(lines.indexOf('**Most talk messages**') + 1)).toEqual(['-# nobody yet today']);
