@@ -12,6 +12,7 @@ import { SERVER_ONLY } from '../src/discord/command-scope.js';
 import { normalizeInput } from '../src/discord/input.js';
 import { NO_MENTIONS } from '../src/discord/reply-target.js';
 import { asUserFacing } from '../src/discord/store-errors.js';
+import { passesGuard } from '../src/guard/guard.js';
 import { UserFacingError } from '../src/interactions/errors.js';
 import { LANGUAGES } from '../src/i18n/catalogue.js';
 import { localizeCommand } from '../src/i18n/commands.js';
@@ -74,6 +75,8 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 		if (subcommand === 'set') {
 			const text = normalizeInput(interaction.options.getString('text', true)).slice(0, SETTING_MAX_LENGTH);
 			if (text === '') throw new UserFacingError('setting.emptyText');
+			// The setting is sent to Convai with every /backstory here, so it is screened like one.
+			if (!(await passesGuard(interaction, context, { inputs: [text] }))) return;
 			await settings.set(guildId, text, interaction.user.id);
 			await reply(interaction, t(language, 'setting.saved', { quote: quote(text) }), true);
 		} else if (subcommand === 'clear') {

@@ -15,6 +15,7 @@ import { normalizeInput } from '../src/discord/input.js';
 import { NO_MENTIONS } from '../src/discord/reply-target.js';
 import { findCharacter, searchNames, type FoundCharacter, type Viewer } from '../src/discord/roster.js';
 import { asUserFacing } from '../src/discord/store-errors.js';
+import { passesGuard } from '../src/guard/guard.js';
 import { localizeCommand } from '../src/i18n/commands.js';
 import { replyLanguage } from '../src/i18n/locale.js';
 import { render, t, text, type Language, type Text } from '../src/i18n/text.js';
@@ -78,13 +79,22 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 		});
 		return;
 	}
+	// Screening and the daily talk quota, before the defer: they answer privately themselves when they refuse.
+	// A refused message still counts toward the cooldown (admitted above) but frees its running slot.
+	const guarded = await passesGuard(interaction, context, { inputs: [userText], quota: 'talk' }).catch((error: unknown) => {
+		admission.release();
+		throw error;
+	});
+	if (!guarded) {
+		admission.release();
+		return;
+	}
 	const voice = interaction.options.getBoolean('voice') ?? false;
 	const run = context.runs.start(interaction.id);
 	let reply: TalkReply;
 	try {
 		// A private character talks only privately: the whole exchange is ephemeral.
 		await interaction.deferReply(character.private ? { flags: MessageFlags.Ephemeral } : {});
-		// Input screening and talk quotas go right here, before the one call that reaches Convai.
 		reply = await context.talk.talk({
 			target: { entry: { scope, id: character.id }, character },
 			conversation: interaction.channelId,

@@ -1,6 +1,7 @@
 import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Config } from './config/config.js';
 import { createFairUse } from './fair-use/fair-use.js';
+import { createGuard } from './guard/guard.js';
 import { handleInteraction } from './interactions/handle.js';
 import type { Logger } from './ops/log.js';
 import { registerCommands } from './interactions/register.js';
@@ -54,6 +55,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 		runs,
 		stores,
 		fairUse: createFairUse(config, stores.cooldowns, log),
+		guard: createGuard(config, stores.usage, log),
 		backstories:
 			backstories ??
 			createConvaiClient({

@@ -34,6 +34,14 @@ export interface Config {
 	readonly maxRunningPerUser: number;
 	readonly maxRunningPerGuild: number;
 	readonly maxRunningTotal: number;
+	/** Screen inputs with obscenity's English dataset before they reach Convai (BLOCKED_TERMS apply either way). */
+	readonly screenInput: boolean;
+	/** The server owner's own blocked words or phrases: case-insensitive, whole words. */
+	readonly blockedTerms: readonly string[];
+	/** Per UTC day; 0 = no limit. */
+	readonly dailyGenerationsPerUser: number;
+	readonly dailyGenerationsPerGuild: number;
+	readonly dailyTalksPerUser: number;
 	/** `naive` (one write per upstream event) exists only as the benchmark's baseline. */
 	readonly renderer: 'coalescing' | 'naive';
 }
@@ -49,6 +57,7 @@ export class ConfigError extends Error {
 export const DEFAULT_EDIT_INTERVAL_MS = 1_200;
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const FIFTEEN_MINUTES_MS = 15 * 60_000;
+const MAX_BLOCKED_TERM_LENGTH = 100;
 
 type Env = Record<string, string | undefined>;
 
@@ -84,6 +93,12 @@ export function loadConfig(env: Env): Config {
 		maxRunningPerUser: read.integer('MAX_RUNNING_PER_USER', 1, 0, 1_000, 'generations'),
 		maxRunningPerGuild: read.integer('MAX_RUNNING_PER_GUILD', 3, 0, 1_000, 'generations'),
 		maxRunningTotal: read.integer('MAX_RUNNING_TOTAL', 20, 0, 10_000, 'generations'),
+		screenInput:
+			read.optional('SCREEN_INPUT', 'on (the default) or off', (value) => ['on', 'off'].includes(value.toLowerCase()))?.toLowerCase() !== 'off',
+		blockedTerms: read.list('BLOCKED_TERMS', `comma-separated words or phrases, each with a letter or digit and at most ${MAX_BLOCKED_TERM_LENGTH} characters`, isBlockedTerm),
+		dailyGenerationsPerUser: read.integer('DAILY_GENERATIONS_PER_USER', 20, 0, 1_000_000, 'generations'),
+		dailyGenerationsPerGuild: read.integer('DAILY_GENERATIONS_PER_GUILD', 200, 0, 1_000_000, 'generations'),
+		dailyTalksPerUser: read.integer('DAILY_TALKS_PER_USER', 100, 0, 1_000_000, 'messages'),
 		renderer: read.optional('RENDERER', 'coalescing (the default) or naive (benchmark baseline)', (value) =>
 			['coalescing', 'naive'].includes(value),
 		) === 'naive' ? 'naive' : 'coalescing',
@@ -110,6 +125,12 @@ function createReader(env: Env, problems: string[]) {
 			if (found !== undefined && !isValid(found)) problems.push(`${name} is invalid: expected ${expected}.`);
 			return found;
 		},
+		/** Comma-separated; blanks between commas are ignored, each other item must be valid. */
+		list(name: string, expected: string, isValid: (item: string) => boolean): readonly string[] {
+			const items = (value(name) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+			if (!items.every(isValid)) problems.push(`${name} is invalid: expected ${expected}.`);
+			return Object.freeze(items);
+		},
 		integer(name: string, fallback: number, min: number, max: number, unit = 'milliseconds'): number {
 			const found = value(name);
 			if (found === undefined) return fallback;
@@ -121,6 +142,10 @@ function createReader(env: Env, problems: string[]) {
 			return parsed;
 		},
 	};
+}
+
+function isBlockedTerm(term: string): boolean {
+	return term.length <= MAX_BLOCKED_TERM_LENGTH && /[\p{L}\p{N}]/u.test(term);
 }
 
 function isToken(value: string): boolean {

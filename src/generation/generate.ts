@@ -15,6 +15,7 @@ import { UpstreamError } from '../upstream/errors.js';
 import { createNaiveRenderer } from '../render/naive-renderer.js';
 import { createStreamRenderer, type FinishOptions } from '../render/stream-renderer.js';
 import { DeliveryLostError, type MessageView } from '../render/types.js';
+import { passesGuard } from '../guard/guard.js';
 import { regenerateButtonRow, stopButtonRow } from './buttons.js';
 import { RunCancelledError } from './runs.js';
 import { RosterFullError } from '../store/index.js';
@@ -61,6 +62,8 @@ export async function runGeneration(
 	}
 	let summary: GenerationSummary | undefined;
 	try {
+		// Screening and the daily quota: they answer privately themselves when they refuse.
+		if (!(await passesGuard(interaction, context, { inputs: [request.characterName, request.description], quota: 'generation' }))) return;
 		await interaction.deferReply(request.private ? { flags: MessageFlags.Ephemeral } : {});
 		summary = await streamIntoReply(interaction, request, context);
 	} finally {

@@ -6,6 +6,7 @@ import type {
 } from 'discord.js';
 import type { Config } from '../config/config.js';
 import type { FairUse } from '../fair-use/fair-use.js';
+import type { Guard } from '../guard/guard.js';
 import type { RunRegistry } from '../generation/runs.js';
 import type { Logger } from '../ops/log.js';
 import type { Stores } from '../store/index.js';
@@ -20,6 +21,7 @@ export interface CommandContext {
 	runs: RunRegistry;
 	stores: Stores;
 	fairUse: FairUse;
+	guard: Guard;
 	/** Conversations with saved characters (Convai's Character API). */
 	talk: Talk;
 }

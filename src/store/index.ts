@@ -1,10 +1,15 @@
+import KeyvRedis from '@keyv/redis';
 import type Keyv from 'keyv';
 import { DEFAULT_STORE_TIMEOUT_MS } from './bounded.js';
 import { KeyvCharacterStore } from './character-store.js';
 import { KeyvCooldownStore } from './cooldown-store.js';
+import type { UsageCounterStore } from './counters.js';
+import { KeyvUsageCounters } from './counters-keyv.js';
+import { RedisUsageCounters } from './counters-redis.js';
 import { createKeyvFromUrl, disconnectKeyv } from './keyv.js';
 import { KeyvPromptStore } from './prompt-store.js';
 import { cacheSettings } from './cached-settings.js';
+import { settleWithin } from './settle-within.js';
 import { KeyvSettingsStore } from './settings-store.js';
 import type { CharacterStore, CooldownStore, PromptStore, SettingsStore } from './types.js';
 
@@ -12,6 +17,7 @@ export { DEFAULT_STORE_TIMEOUT_MS, runBounded } from './bounded.js';
 export { RosterFullError, StoreConfigError, StoreUnavailableError } from './errors.js';
 export { createKeyvFromUrl, DEFAULT_STORE_URL, disconnectKeyv } from './keyv.js';
 export * from './types.js';
+export * from './counters.js';
 
 export const DEFAULT_ROSTER_CAP = 500;
 export const DEFAULT_NAMESPACE_PREFIX = 'backstory';
@@ -34,6 +40,8 @@ export interface Stores {
 	settings: SettingsStore;
 	cooldowns: CooldownStore;
 	prompts: PromptStore;
+	/** Daily quotas and /usage: atomic per UTC day. */
+	usage: UsageCounterStore;
 	/** Disconnects every store; safe to call more than once, never throws. */
 	close(): Promise<void>;
 }
@@ -45,6 +53,7 @@ export function storeNamespaces(prefix = DEFAULT_NAMESPACE_PREFIX) {
 		settings: `${prefix}:settings`,
 		cooldowns: `${prefix}:cooldowns`,
 		prompts: `${prefix}:prompts`,
+		usage: `${prefix}:usage`,
 	};
 }
 
@@ -62,6 +71,12 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 	const settingsKeyv = open(namespaces.settings);
 	const cooldownKeyv = open(namespaces.cooldowns);
 	const promptKeyv = open(namespaces.prompts);
+	const usageKeyv = open(namespaces.usage);
+
+	const usage: UsageCounterStore =
+		usageKeyv.store instanceof KeyvRedis
+			? new RedisUsageCounters(usageKeyv.store as KeyvRedis<unknown>, timeoutMs)
+			: new KeyvUsageCounters(usageKeyv, timeoutMs);
 
 	let closing: Promise<void> | undefined;
 	return {
@@ -72,11 +87,12 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 		settings: cacheSettings(new KeyvSettingsStore(settingsKeyv, timeoutMs)),
 		cooldowns: new KeyvCooldownStore(cooldownKeyv, timeoutMs),
 		prompts: new KeyvPromptStore(promptKeyv, timeoutMs),
+		usage,
 		close() {
 			// Closing a SQLite handle twice is an error, so every later call shares the first attempt.
-			closing ??= Promise.all([characterKeyv, settingsKeyv, cooldownKeyv, promptKeyv].map((keyv) => disconnectKeyv(keyv))).then(
-				() => undefined,
-			);
+			closing ??= settleWithin(usage.settled(), timeoutMs)
+				.then(() => Promise.all([characterKeyv, settingsKeyv, cooldownKeyv, promptKeyv, usageKeyv].map((keyv) => disconnectKeyv(keyv))))
+				.then(() => undefined);
 			return closing;
 		},
 	};

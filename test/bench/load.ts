@@ -5,7 +5,7 @@ import { cpuSecondsOf, diagnostics, machineTicks, memoryOf } from './proc.js';
 import { workload, type StreamShape } from './workload.js';
 
 /** Limits that would turn the load away; the bench measures the streaming path, not fair use. */
-export const NO_LIMITS = { COOLDOWN_SECONDS: '0', MAX_RUNNING_PER_USER: '0', MAX_RUNNING_PER_GUILD: '0', MAX_RUNNING_TOTAL: '0' };
+export const NO_LIMITS = { COOLDOWN_SECONDS: '0', MAX_RUNNING_PER_USER: '0', MAX_RUNNING_PER_GUILD: '0', MAX_RUNNING_TOTAL: '0', DAILY_GENERATIONS_PER_USER: '0', DAILY_GENERATIONS_PER_GUILD: '0', DAILY_TALKS_PER_USER: '0' };
 
 export interface LoadOptions {
 	concurrency: number;

@@ -37,12 +37,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 		CONVAI_API_URL: convai.url,
 		DISCORD_GUILD_ID: GUILD_ID,
 		EDIT_INTERVAL_MS: '300',
-		// Most tests share one user and one bot; the fair-use tests turn the limits back on.
+		// Most tests share one user and one bot; the fair-use and guard tests turn the limits back on.
 		COOLDOWN_SECONDS: '0',
 		TALK_COOLDOWN_SECONDS: '0',
 		MAX_RUNNING_PER_USER: '0',
 		MAX_RUNNING_PER_GUILD: '0',
 		MAX_RUNNING_TOTAL: '0',
+		DAILY_GENERATIONS_PER_USER: '0',
+		DAILY_GENERATIONS_PER_GUILD: '0',
+		DAILY_TALKS_PER_USER: '0',
 		...options.env,
 	};
 	const folder = makeBotFolder();

@@ -78,6 +78,48 @@ describe('loadConfig', () => {
 	});
 });
 
+describe('loadConfig: guarding the Convai key', () => {
+	it('screens with the built-in list and sets the documented daily quotas by default', () => {
+		expect(loadConfig(REQUIRED)).toMatchObject({
+			screenInput: true,
+			blockedTerms: [],
+			dailyGenerationsPerUser: 20,
+			dailyGenerationsPerGuild: 200,
+			dailyTalksPerUser: 100,
+		});
+	});
+
+	it('reads SCREEN_INPUT, BLOCKED_TERMS (trimmed, blanks ignored) and the quotas (0 = no limit)', () => {
+		const config = loadConfig({
+			...REQUIRED,
+			SCREEN_INPUT: 'OFF',
+			BLOCKED_TERMS: ' Voldemort , dark lord,, ',
+			DAILY_GENERATIONS_PER_USER: '0',
+			DAILY_GENERATIONS_PER_GUILD: '50',
+			DAILY_TALKS_PER_USER: '7',
+		});
+		expect(config).toMatchObject({
+			screenInput: false,
+			blockedTerms: ['Voldemort', 'dark lord'],
+			dailyGenerationsPerUser: 0,
+			dailyGenerationsPerGuild: 50,
+			dailyTalksPerUser: 7,
+		});
+		expect(loadConfig({ ...REQUIRED, SCREEN_INPUT: 'on' }).screenInput).toBe(true);
+	});
+
+	it.each([
+		['SCREEN_INPUT', 'maybe', 'SCREEN_INPUT is invalid: expected on (the default) or off.'],
+		['BLOCKED_TERMS', 'fine, ---', 'BLOCKED_TERMS is invalid: expected comma-separated words or phrases, each with a letter or digit and at most 100 characters.'],
+		['BLOCKED_TERMS', 'x'.repeat(101), 'BLOCKED_TERMS is invalid: expected comma-separated words or phrases, each with a letter or digit and at most 100 characters.'],
+		['DAILY_GENERATIONS_PER_USER', '-1', 'DAILY_GENERATIONS_PER_USER is invalid: expected a whole number of generations from 0 to 1000000.'],
+		['DAILY_GENERATIONS_PER_GUILD', 'lots', 'DAILY_GENERATIONS_PER_GUILD is invalid: expected a whole number of generations from 0 to 1000000.'],
+		['DAILY_TALKS_PER_USER', '2.5', 'DAILY_TALKS_PER_USER is invalid: expected a whole number of messages from 0 to 1000000.'],
+	])('rejects %s=%s with one clear line', (name, value, message) => {
+		expect(problemsOf({ ...REQUIRED, [name]: value })).toEqual([message]);
+	});
+});
+
 describe('createLogger', () => {
 	it('never writes a secret, even inside an error', () => {
 		const lines: string[] = [];

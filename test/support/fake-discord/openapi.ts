@@ -30,6 +30,7 @@ export class OpenApiValidator {
 	readonly #compiled = new Map<string, ValidateFunction | null>();
 
 	constructor(doc: OpenApiDocument) {
+		acceptBigIntegersAsStrings(doc);
 		this.#doc = doc;
 		this.#ajv = new Ajv2020({ strict: false, allErrors: true });
 		addFormats(this.#ajv);
@@ -94,6 +95,31 @@ export class OpenApiValidator {
 		this.#compiled.set(key, validate);
 		return validate;
 	}
+}
+
+/**
+ * Discord's document types permission bit sets (e.g. `default_member_permissions`) as integers up
+ * to 2^54, but the API takes them, as its docs say, as decimal strings too, and discord.js always
+ * sends a string. Integers beyond JavaScript's safe range also accept a digit string here.
+ */
+function acceptBigIntegersAsStrings(node: unknown): void {
+	if (Array.isArray(node)) {
+		node.forEach(acceptBigIntegersAsStrings);
+		return;
+	}
+	if (node === null || typeof node !== 'object') return;
+	const record = node as Record<string, unknown>;
+	for (const [key, child] of Object.entries(record)) {
+		if (isBigInteger(child)) record[key] = { anyOf: [child, { type: 'string', pattern: '^[0-9]+$' }] };
+		else acceptBigIntegersAsStrings(child);
+	}
+}
+
+function isBigInteger(schema: unknown): boolean {
+	if (schema === null || typeof schema !== 'object') return false;
+	const { type, maximum } = schema as { type?: unknown; maximum?: unknown };
+	const integer = type === 'integer' || (Array.isArray(type) && type.includes('integer'));
+	return integer && typeof maximum === 'number' && maximum > Number.MAX_SAFE_INTEGER;
 }
 
 function pointAtComponents(schema: unknown): object {
