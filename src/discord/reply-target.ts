@@ -5,7 +5,9 @@ import {
 	type ChatInputCommandInteraction,
 	type MessageComponentInteraction,
 	type InteractionEditReplyOptions,
+	type RateLimitData,
 } from 'discord.js';
+import type { DiscordWriteRecorder } from '../ops/metrics.js';
 import { DeliveryLostError, type MessageView, type ReplyTarget } from '../render/types.js';
 
 /** Nothing in a generated story or a character name may ping anyone. */
@@ -25,6 +27,10 @@ export interface ReplyTargetOptions {
 	ephemeral: boolean;
 	/** Buttons for a message in a given state (none by default). */
 	componentsFor?: (view: MessageView) => InteractionEditReplyOptions['components'];
+	/** Told each follow-up's id as soon as it exists (the run journal records it). */
+	onCreated?: (messageId: string) => void;
+	/** Counts every write by kind and result. */
+	recorder?: DiscordWriteRecorder;
 }
 
 type RepliedInteraction = ChatInputCommandInteraction | MessageComponentInteraction;
@@ -41,13 +47,13 @@ export function createReplyTarget(interaction: RepliedInteraction, options: Repl
 		async edit(index, view) {
 			const message = index === 0 ? '@original' : messageIds[index];
 			if (message === undefined) throw new Error(`message ${index} was never created`);
-			const edited = await deliver(() =>
+			const edited = await deliver('edit', options.recorder, () =>
 				interaction.editReply({ message, content: view.content, allowedMentions: NO_MENTIONS, components: components(view) }),
 			);
 			messageIds[index] ??= edited.id;
 		},
 		async create(index, view) {
-			const created = await deliver(() =>
+			const created = await deliver('create', options.recorder, () =>
 				interaction.followUp({
 					content: view.content,
 					allowedMentions: NO_MENTIONS,
@@ -56,17 +62,33 @@ export function createReplyTarget(interaction: RepliedInteraction, options: Repl
 				}),
 			);
 			messageIds[index] = created.id;
+			options.onCreated?.(created.id);
 		},
 	};
 }
 
-async function deliver<Result>(write: () => Promise<Result>): Promise<Result> {
+async function deliver<Result>(kind: 'create' | 'edit', recorder: DiscordWriteRecorder | undefined, write: () => Promise<Result>): Promise<Result> {
 	try {
-		return await write();
+		const result = await write();
+		recorder?.discordWrite(kind, 'ok');
+		return result;
 	} catch (error) {
+		recorder?.discordWrite(kind, 'error');
 		if (error instanceof DiscordAPIError && LOST_CODES.has(error.code)) {
 			throw new DeliveryLostError(`Discord error ${error.code}: ${error.message}`, { cause: error });
 		}
 		throw error;
 	}
+}
+
+/**
+ * discord.js waits out rate limits and retries by itself, so a write never fails with a 429: this
+ * counts each time a story write was held back (a 429 answer, or a limit discord.js already knew).
+ */
+export function rateLimitedWriteKind(info: Pick<RateLimitData, 'method' | 'route'>): 'create' | 'edit' | undefined {
+	if (!info.route.startsWith('/webhooks/')) return undefined;
+	const method = info.method.toUpperCase();
+	if (method === 'PATCH') return 'edit';
+	if (method === 'POST' && !info.route.includes('/messages')) return 'create';
+	return undefined;
 }

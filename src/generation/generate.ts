@@ -10,13 +10,15 @@ import {
 import type { CommandContext } from '../interactions/command.js';
 import { displayNameOf } from '../discord/members.js';
 import { createReplyTarget, NO_MENTIONS } from '../discord/reply-target.js';
-import { AlreadyReportedError, describeUpstreamError } from '../interactions/errors.js';
+import { AlreadyReportedError, describeUpstreamError, UserFacingError } from '../interactions/errors.js';
+import { RESTARTING } from '../interactions/handle.js';
+import type { GenerationOutcome } from '../ops/metrics.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { createNaiveRenderer } from '../render/naive-renderer.js';
 import { createStreamRenderer, type FinishOptions } from '../render/stream-renderer.js';
 import { DeliveryLostError, type MessageView } from '../render/types.js';
 import { regenerateButtonRow, stopButtonRow } from './buttons.js';
-import { RunCancelledError } from './runs.js';
+import { RunCancelledError, RunsClosedError, type Run } from './runs.js';
 import { RosterFullError } from '../store/index.js';
 
 export interface GenerationRequest {
@@ -37,6 +39,17 @@ export async function runGeneration(
 	request: GenerationRequest,
 	context: CommandContext,
 ): Promise<void> {
+	// Registered before the first await, so shutdown either cancels and awaits it or refuses it.
+	const run = startRun(interaction.id, context);
+	try {
+		await admitAndStream(interaction, request, context, run);
+	} finally {
+		run.end();
+	}
+}
+
+async function admitAndStream(interaction: GeneratingInteraction, request: GenerationRequest, context: CommandContext, run: Run): Promise<void> {
+	const receivedAt = Date.now();
 	const admission = await context.fairUse.admit({
 		userId: interaction.user.id,
 		guildId: interaction.guildId,
@@ -45,6 +58,7 @@ export async function runGeneration(
 	if (!admission.admitted) {
 		const { reason, retryAt } = admission.refusal;
 		context.log.info('generation refused', { interactionId: interaction.id, userId: interaction.user.id, reason });
+		context.metrics.generation('refused');
 		await interaction.reply({
 			content: `${reason} You can start another one ${time(Math.ceil(retryAt / 1_000), TimestampStyles.RelativeTime)}.`,
 			flags: MessageFlags.Ephemeral,
@@ -53,18 +67,31 @@ export async function runGeneration(
 		return;
 	}
 	let summary: GenerationSummary | undefined;
+	context.metrics.inFlight.inc();
 	try {
 		await interaction.deferReply(request.private ? { flags: MessageFlags.Ephemeral } : {});
-		summary = await streamIntoReply(interaction, request, context);
+		summary = await streamIntoReply(interaction, request, context, run, receivedAt);
 	} finally {
 		admission.release();
+		context.metrics.inFlight.dec();
+		context.metrics.generation(summary?.outcome ?? 'failed');
 	}
 	// Logged once the slot is free, so whoever reads this line can start the next one at once.
 	context.log.info('backstory finished', summary.log);
 	if (summary.unexpected !== undefined) throw new AlreadyReportedError('backstory stream failed', { cause: summary.unexpected });
 }
 
+function startRun(runId: string, context: CommandContext): Run {
+	try {
+		return context.runs.start(runId);
+	} catch (error) {
+		if (error instanceof RunsClosedError) throw new UserFacingError(RESTARTING);
+		throw error;
+	}
+}
+
 interface GenerationSummary {
+	outcome: GenerationOutcome;
 	log: Record<string, unknown>;
 	/** A bug met while streaming, already explained to the user by the final notice. */
 	unexpected?: unknown;
@@ -74,10 +101,18 @@ async function streamIntoReply(
 	interaction: GeneratingInteraction,
 	request: GenerationRequest,
 	context: CommandContext,
+	run: Run,
+	receivedAt: number,
 ): Promise<GenerationSummary> {
 	const runId = interaction.id;
-	const run = context.runs.start(runId);
 	const startedAt = Date.now();
+	const journaled = context.journal.start({
+		runId,
+		applicationId: interaction.applicationId,
+		token: interaction.token,
+		authorId: interaction.user.id,
+		private: request.private,
+	});
 	const logFields = { interactionId: runId, guildId: interaction.guildId, userId: interaction.user.id };
 	context.stores.prompts
 		.set(runId, { characterName: request.characterName, description: request.description })
@@ -87,6 +122,8 @@ async function streamIntoReply(
 	const target = createReplyTarget(interaction, {
 		ephemeral: request.private,
 		componentsFor: (view) => buttonsFor(view, runId, interaction.user.id, request.private),
+		onCreated: (messageId) => journaled.addMessage(messageId),
+		recorder: context.metrics,
 	});
 	const createRenderer = context.config.renderer === 'naive' ? createNaiveRenderer : createStreamRenderer;
 	const renderer = createRenderer(target, {
@@ -98,10 +135,15 @@ async function streamIntoReply(
 
 	let outcome: FinishOptions;
 	let unexpected: unknown;
+	let upstreamEndedAt: number | undefined;
 	try {
+		let first = true;
 		for await (const piece of context.backstories.streamBackstory({ characterName: request.characterName, description: inputText }, { signal })) {
+			if (first) context.metrics.upstreamFirstEvent.observe((Date.now() - receivedAt) / 1_000);
+			first = false;
 			renderer.append(piece);
 		}
+		upstreamEndedAt = Date.now();
 		outcome = renderer.text.trim() === ''
 			? { complete: false, notice: 'Convai sent back an empty backstory. Try a different description.' }
 			: { complete: true };
@@ -112,13 +154,17 @@ async function streamIntoReply(
 
 	try {
 		await renderer.finish(outcome);
+		if (upstreamEndedAt !== undefined && !renderer.lost.aborted) context.metrics.finalTextLag.observe((Date.now() - upstreamEndedAt) / 1_000);
 	} finally {
 		run.end();
+		journaled.end();
 	}
+	const result = outcomeOf(outcome, renderer.lost.aborted, signal);
 	if (outcome.complete && !renderer.lost.aborted) {
 		await saveToRoster(interaction, request, renderer.text, target.messageIds[0], context);
 	}
 	return {
+		outcome: result,
 		unexpected,
 		log: {
 			...logFields,
@@ -129,6 +175,14 @@ async function streamIntoReply(
 			...(renderer.lost.aborted ? { deliveryError: renderer.lost.reason } : {}),
 		},
 	};
+}
+
+function outcomeOf(finish: FinishOptions, lost: boolean, signal: AbortSignal): GenerationOutcome {
+	if (lost) return 'lost';
+	if (finish.complete) return 'complete';
+	const reason: unknown = signal.aborted ? signal.reason : undefined;
+	if (reason instanceof RunCancelledError) return reason.kind;
+	return 'failed';
 }
 
 function buttonsFor(view: MessageView, runId: string, authorId: string, isPrivate: boolean) {

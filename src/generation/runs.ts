@@ -6,9 +6,18 @@
 /** An abort reason meant to be shown to the user at the end of the partial text. */
 export class RunCancelledError extends Error {
 	public override readonly name = 'RunCancelledError';
-	public constructor(public readonly notice: string) {
+	public constructor(
+		public readonly notice: string,
+		/** `stopped`: someone pressed Stop; `interrupted`: the bot is shutting down. */
+		public readonly kind: 'stopped' | 'interrupted' = 'stopped',
+	) {
 		super(notice);
 	}
+}
+
+/** Thrown by `start` once shutdown began: a run that starts now would never be cancelled or awaited. */
+export class RunsClosedError extends Error {
+	public override readonly name = 'RunsClosedError';
 }
 
 export interface Run {
@@ -24,7 +33,7 @@ export interface RunRegistry {
 	readonly size: number;
 	/** Aborts one run with the given notice; false when it is not running (here). */
 	cancel(id: string, notice: string): boolean;
-	/** Aborts every run with the given notice. */
+	/** Aborts every run with the given notice and refuses new ones (RunsClosedError): shutdown. */
 	cancelAll(notice: string): void;
 	/** Resolves when no run is left or the timeout passes; true when all ended. */
 	waitForIdle(timeoutMs: number): Promise<boolean>;
@@ -40,8 +49,10 @@ export function createRunRegistry(): RunRegistry {
 		idleWaiters.clear();
 	};
 
+	let closed = false;
 	return {
 		start(id) {
+			if (closed) throw new RunsClosedError('the bot is shutting down');
 			const controller = new AbortController();
 			const run: Run = {
 				id,
@@ -62,11 +73,12 @@ export function createRunRegistry(): RunRegistry {
 		cancel(id, notice) {
 			const entry = runs.get(id);
 			if (!entry || entry.controller.signal.aborted) return false;
-			entry.controller.abort(new RunCancelledError(notice));
+			entry.controller.abort(new RunCancelledError(notice, 'stopped'));
 			return true;
 		},
 		cancelAll(notice) {
-			for (const { controller } of runs.values()) controller.abort(new RunCancelledError(notice));
+			closed = true;
+			for (const { controller } of runs.values()) controller.abort(new RunCancelledError(notice, 'interrupted'));
 		},
 		waitForIdle(timeoutMs) {
 			if (runs.size === 0) return Promise.resolve(true);

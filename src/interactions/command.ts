@@ -7,7 +7,9 @@ import type {
 import type { Config } from '../config/config.js';
 import type { FairUse } from '../fair-use/fair-use.js';
 import type { RunRegistry } from '../generation/runs.js';
+import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../ops/log.js';
+import type { BotMetrics } from '../ops/metrics.js';
 import type { Stores } from '../store/index.js';
 import type { BackstorySource } from '../upstream/types.js';
 
@@ -19,6 +21,9 @@ export interface CommandContext {
 	runs: RunRegistry;
 	stores: Stores;
 	fairUse: FairUse;
+	/** Records each running generation so a restarted bot can repair what a crash left behind. */
+	journal: Journal;
+	metrics: BotMetrics;
 }
 
 /**
