@@ -96,9 +96,12 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 	// Without an 'error' listener discord.js turns any rejected listener into a process crash.
 	client.on(Events.Error, (error) => log.error('discord client error', { error }));
 	client.on(Events.Warn, (message) => log.warn('discord client warning', { message }));
-	client.rest.on('rateLimited', (info) => {
-		log.debug('discord rate limit', { route: info.route, retryAfterMs: info.retryAfter, global: info.global });
-		const kind = rateLimitedWriteKind(info);
+	client.rest.on('rateLimited', (info) =>
+		log.debug('discord rate limit', { route: info.route, retryAfterMs: info.retryAfter, global: info.global }),
+	);
+	// discord.js answers a 429 by waiting and retrying, so the writer never sees it: count it here.
+	client.rest.on('response', (request, response) => {
+		const kind = response.status === 429 ? rateLimitedWriteKind(request) : undefined;
 		if (kind) metrics.discordWrite(kind, 'rate_limited');
 	});
 

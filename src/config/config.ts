@@ -88,7 +88,7 @@ export function loadConfig(env: Env): Config {
 		renderer: read.optional('RENDERER', 'coalescing (the default) or naive (benchmark baseline)', (value) =>
 			['coalescing', 'naive'].includes(value),
 		) === 'naive' ? 'naive' : 'coalescing',
-		metricsPort: read.optionalInteger('METRICS_PORT', 1, 65_535, 'a TCP port'),
+		metricsPort: read.optionalInteger('METRICS_PORT', 0, 65_535, 'a TCP port (0: any free port, logged)'),
 		metricsHost: read.optional('METRICS_HOST', 'a host name or IP address to listen on, such as 127.0.0.1 or 0.0.0.0', isHost) ?? '127.0.0.1',
 	};
 

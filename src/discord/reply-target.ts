@@ -5,7 +5,6 @@ import {
 	type ChatInputCommandInteraction,
 	type MessageComponentInteraction,
 	type InteractionEditReplyOptions,
-	type RateLimitData,
 } from 'discord.js';
 import type { DiscordWriteRecorder } from '../ops/metrics.js';
 import { DeliveryLostError, type MessageView, type ReplyTarget } from '../render/types.js';
@@ -82,10 +81,10 @@ async function deliver<Result>(kind: 'create' | 'edit', recorder: DiscordWriteRe
 }
 
 /**
- * discord.js waits out rate limits and retries by itself, so a write never fails with a 429: this
- * counts each time a story write was held back (a 429 answer, or a limit discord.js already knew).
+ * Which kind of story write a request was (webhook edit or follow-up), for counting the 429 answers
+ * discord.js waits out and retries by itself; undefined for any other route.
  */
-export function rateLimitedWriteKind(info: Pick<RateLimitData, 'method' | 'route'>): 'create' | 'edit' | undefined {
+export function rateLimitedWriteKind(info: { method: string; route: string }): 'create' | 'edit' | undefined {
 	if (!info.route.startsWith('/webhooks/')) return undefined;
 	const method = info.method.toUpperCase();
 	if (method === 'PATCH') return 'edit';
