@@ -58,7 +58,21 @@ export const JOURNAL_NAMESPACE_SUFFIX = 'journal';
 const TIMEOUT_MS = 2_000;
 
 export function createKeyvJournalStore(keyv: Keyv, close: () => Promise<void>): JournalStore {
-	const bounded = <T>(operation: string, work: () => Promise<T>): Promise<T> => runBounded(`journal.${operation}`, TIMEOUT_MS, work);
+	// @keyv/redis without an offline queue fails commands sent while its first connection is still
+	// opening ("The client is offline"): the first call connects alone, the others wait for it.
+	let connecting: Promise<void> | undefined;
+	const connected = (): Promise<void> =>
+		(connecting ??= keyv.get('boots').then(
+			() => undefined,
+			() => {
+				connecting = undefined; // try again with the next call
+			},
+		));
+	const bounded = <T>(operation: string, work: () => Promise<T>): Promise<T> =>
+		runBounded(`journal.${operation}`, TIMEOUT_MS, async () => {
+			await connected();
+			return work();
+		});
 	return {
 		putRun: (entry) =>
 			bounded('putRun', async () => {
