@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { faults, proseEvents, sseScript } from '../support/fake-convai.js';
 import type { FakeMessage, RecordedRequest } from '../support/fake-discord/index.js';
+import { startBot } from '../support/bot-process.js';
 import { startHarness, writesToFirstMessage, type Harness } from '../support/harness.js';
 
 const user = (n: number) => ({ id: `12000000000000000${20 + n}`, username: `user${n}`, globalName: `User ${n}` });
@@ -51,6 +52,15 @@ describe('operator endpoints end to end', () => {
 		harness = undefined;
 		await stopRedis(redis);
 		redis = undefined;
+	});
+
+	it('stops with one clear configuration line for STORE_URL=sqlite:// (no path) and a bad METRICS_PORT', async () => {
+		const bot = startBot({ STORE_URL: 'sqlite://', METRICS_PORT: 'http' });
+		expect(await bot.exited).toBe(1);
+		expect(bot.lines).toEqual([
+			'Configuration error: STORE_URL is invalid: expected sqlite://path/to/file.sqlite (a file path is required), redis://host:port or memory://.',
+			'Configuration error: METRICS_PORT is invalid: expected a TCP port (0: any free port, logged), a whole number from 0 to 65535 (leave it empty to turn it off).',
+		]);
 	});
 
 	it('/metrics counts exactly a known mix of complete, stopped, failed and refused runs', async () => {
