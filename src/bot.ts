@@ -23,6 +23,11 @@ export const RESTART_NOTICE = 'interrupted: the bot is restarting';
 /** Leaves room inside the 10 s that process managers usually grant before SIGKILL. */
 const SHUTDOWN_GRACE_MS = 8_000;
 
+/** The operator endpoints could not start (port taken, bad address): not a Discord problem. */
+export class OpsEndpointError extends Error {
+	public override readonly name = 'OpsEndpointError';
+}
+
 export interface Bot {
 	readonly client: Client;
 	readonly metrics: BotMetrics;
@@ -119,6 +124,8 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 						gatewayReady: () => client.ws.status === Status.Ready,
 						pingStore: () => journal.store.ping().then(() => true),
 					},
+				}).catch((error: unknown) => {
+					throw new OpsEndpointError(`could not listen on METRICS_HOST:METRICS_PORT (${config.metricsHost}:${config.metricsPort})`, { cause: error });
 				});
 				log.info('operator endpoints listening', { host: config.metricsHost, port: opsServer.port });
 			}

@@ -1,4 +1,4 @@
-import { createBot } from './bot.js';
+import { createBot, OpsEndpointError } from './bot.js';
 import { startDiagnostics } from './ops/diagnostics.js';
 import { createLogger } from './ops/log.js';
 import { installProcessHandlers } from './ops/process-handlers.js';
@@ -12,6 +12,7 @@ const diagnostics = startDiagnostics(log);
 installProcessHandlers(process, bot, log, () => diagnostics.report('shutdown'));
 
 bot.start().catch((error: unknown) => {
-	log.error('could not connect to Discord: check DISCORD_TOKEN (and DISCORD_API_URL if you set it)', { error });
+	if (error instanceof OpsEndpointError) log.error(error.message, { error: error.cause });
+	else log.error('could not connect to Discord: check DISCORD_TOKEN (and DISCORD_API_URL if you set it)', { error });
 	process.exit(1);
 });
