@@ -64,17 +64,9 @@ export async function sweepOrphans(deps: RepairDependencies): Promise<SweepRepor
 		if (bootId === deps.bootId) continue;
 		const lease = await deps.store.getLease(bootId);
 		if (lease && lease.aliveUntil > now()) continue;
-		const entries = lease ? await deps.store.getRuns(lease.runIds) : [];
-		await forEachLimited(entries, REPAIR_CONCURRENCY, async (entry) => {
-			if (entry.startedAt + INTERACTION_TOKEN_TTL_MS - TOKEN_MARGIN_MS > now() && (await repairRun(entry, deps))) {
-				report.repaired += 1;
-				deps.onRepaired?.(entry);
-			} else {
-				report.dropped += 1;
-			}
-			await deps.store.deleteRun(entry.runId);
-		});
-		await deps.store.deleteLease(bootId);
+		const handled = await repairBoot(bootId, deps);
+		report.repaired += handled.repaired;
+		report.dropped += handled.dropped;
 		report.deadBoots.push(bootId);
 	}
 	if (report.deadBoots.length > 0) {
@@ -83,6 +75,29 @@ export async function sweepOrphans(deps: RepairDependencies): Promise<SweepRepor
 		await deps.store.putBoots(current.filter((id) => !report.deadBoots.includes(id)));
 	}
 	return report;
+}
+
+/**
+ * Repairs every run of one process known to be gone (sweepOrphans decides that from its lease; a
+ * supervisor that saw the process die can call this directly) and deletes its lease. Does not
+ * check liveness and leaves `boots` to the caller.
+ */
+export async function repairBoot(bootId: string, deps: RepairDependencies): Promise<{ repaired: number; dropped: number }> {
+	const now = deps.now ?? Date.now;
+	const handled = { repaired: 0, dropped: 0 };
+	const lease = await deps.store.getLease(bootId);
+	const entries = lease ? await deps.store.getRuns(lease.runIds) : [];
+	await forEachLimited(entries, REPAIR_CONCURRENCY, async (entry) => {
+		if (entry.startedAt + INTERACTION_TOKEN_TTL_MS - TOKEN_MARGIN_MS > now() && (await repairRun(entry, deps))) {
+			handled.repaired += 1;
+			deps.onRepaired?.(entry);
+		} else {
+			handled.dropped += 1;
+		}
+		await deps.store.deleteRun(entry.runId);
+	});
+	await deps.store.deleteLease(bootId);
+	return handled;
 }
 
 /** Repairs one orphaned run; false when Discord no longer lets us write it (deleted, token gone). */

@@ -63,6 +63,21 @@ describe('operator endpoints end to end', () => {
 		]);
 	});
 
+	it('stops with its own line when METRICS_PORT is already taken', async () => {
+		const taken = createServer();
+		await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+		try {
+			const port = (taken.address() as { port: number }).port;
+			const bot = startBot({ METRICS_PORT: String(port) });
+			expect(await bot.exited).toBe(1);
+			const entry = bot.logs().find((line) => line['level'] === 'error');
+			expect(entry?.['msg']).toBe(`could not listen on METRICS_HOST:METRICS_PORT (127.0.0.1:${port})`);
+			expect(JSON.stringify(entry)).toContain('EADDRINUSE');
+		} finally {
+			await new Promise((resolve) => taken.close(resolve));
+		}
+	});
+
 	it('/metrics counts exactly a known mix of complete, stopped, failed and refused runs', async () => {
 		harness = await startHarness({ env: { METRICS_PORT: '0', COOLDOWN_SECONDS: '600' } });
 		const { discord } = harness;
