@@ -16,10 +16,15 @@ function buttonsOn(message: FakeMessage): Button[] {
 }
 
 /** A story long and slow enough to be caught mid-way in its second message. */
-function startLongStory(harness: Harness, name: string, seed: number): Interaction {
+function startLongStory(harness: Harness, name: string, seed: number, isPrivate = false): Interaction {
 	const story = proseEvents({ seed, minChars: 5_000, maxChars: 5_500 });
 	harness.scriptFor(name, sseScript(story.events, { delayMs: 60, chunkSize: 80 }));
-	return harness.startBackstory(name, 'A lighthouse keeper.');
+	const options = [
+		{ name: 'name', type: 3, value: name },
+		{ name: 'description', type: 3, value: 'A lighthouse keeper.' },
+		...(isPrivate ? [{ name: 'private', type: 5, value: true }] : []),
+	];
+	return harness.startBackstory(name, 'A lighthouse keeper.', { options });
 }
 
 async function waitForSecondMessageWriting(harness: Harness, interaction: Interaction): Promise<void> {
@@ -37,10 +42,13 @@ describe('crash safety: the run journal end to end', () => {
 		harness = undefined;
 	});
 
-	it('after a SIGKILL mid-story, the restarted bot repairs every message of that story within 10 s of ready', async () => {
+	it.each([
+		['public', false],
+		['private (ephemeral)', true],
+	])('after a SIGKILL mid-story (%s), the restarted bot repairs every message of that story within 10 s of ready', async (_kind, isPrivate) => {
 		harness = await startHarness();
 		const { discord } = harness;
-		const interaction = startLongStory(harness, 'Crashed', 21);
+		const interaction = startLongStory(harness, 'Crashed', 21, isPrivate);
 		await waitForSecondMessageWriting(harness, interaction);
 
 		await harness.bot.stop('SIGKILL');
@@ -69,7 +77,9 @@ describe('crash safety: the run journal end to end', () => {
 			expect(labels).not.toContain('Stop');
 			expect(labels).toEqual(isLast ? ['Regenerate'] : []);
 		}
-		expect(buttonsOn(messages.at(-1)!)[0]!.custom_id).toMatch(new RegExp(`^backstory:regen:${interaction.id}:`));
+		expect(buttonsOn(messages.at(-1)!)[0]!.custom_id).toMatch(new RegExp(`^backstory:regen:${interaction.id}:\\d+${isPrivate ? ':p' : ''}$`));
+		// A private story stays private: every message keeps the ephemeral flag.
+		for (const message of messages) expect((message.flags & 64) !== 0).toBe(isPrivate);
 		expect(discord.violations).toEqual([]);
 		// The interaction token is a credential: no log line of either process carries it.
 		for (const line of [...crashedLines, ...harness.bot.lines]) expect(line).not.toContain(interaction.token);
