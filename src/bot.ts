@@ -6,8 +6,17 @@ import type { Logger } from './ops/log.js';
 import { registerCommands } from './interactions/register.js';
 import { createRunRegistry } from './generation/runs.js';
 import { regenerateButtonRow } from './generation/buttons.js';
-import { createStores, createKeyvFromUrl, DEFAULT_NAMESPACE_PREFIX, disconnectKeyv } from './store/index.js';
+import {
+	createStores,
+	createKeyvFromUrl,
+	DEFAULT_NAMESPACE_PREFIX,
+	DEFAULT_STORE_TIMEOUT_MS,
+	disconnectKeyv,
+} from './store/index.js';
 import { onStoreFailure } from './store/bounded.js';
+import { createTalk } from './talk/talk.js';
+import { createTalkStore } from './talk/talk-store.js';
+import { createCharacterClient } from './upstream/character-client.js';
 import { clientOptions } from './discord/client-options.js';
 import { rateLimitedWriteKind } from './discord/reply-target.js';
 import { createJournal } from './journal/journal.js';
@@ -19,7 +28,9 @@ import { startOpsServer, type OpsServer } from './ops/http.js';
 import { createConvaiClient } from './upstream/convai-client.js';
 import type { BackstorySource } from './upstream/types.js';
 
-export const RESTART_NOTICE = 'interrupted: the bot is restarting';
+import { text } from './i18n/text.js';
+
+export const RESTART_NOTICE = text('notice.restarting');
 /** Leaves room inside the 10 s that process managers usually grant before SIGKILL. */
 const SHUTDOWN_GRACE_MS = 8_000;
 
@@ -54,6 +65,16 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 	const journal = createJournal(createKeyvJournalStore(journalKeyv, () => disconnectKeyv(journalKeyv)), { log });
 	let maintenance: JournalMaintenance | undefined;
 	let opsServer: OpsServer | undefined;
+	const talkStore = createTalkStore(config.storeUrl, {
+		namespace: `${DEFAULT_NAMESPACE_PREFIX}:talk`,
+		timeoutMs: DEFAULT_STORE_TIMEOUT_MS,
+		onError: onStoreAdapterError,
+	});
+	const characterApi = createCharacterClient({
+		baseUrl: config.convaiApiUrl,
+		apiKey: config.convaiApiKey,
+		idleTimeoutMs: config.convaiIdleTimeoutMs,
+	});
 	let shuttingDown = false;
 	const context = {
 		config,
@@ -71,6 +92,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 			}),
 		journal,
 		metrics,
+		talk: createTalk({ store: talkStore, api: characterApi, log }),
 		isShuttingDown: () => shuttingDown,
 	};
 
@@ -142,7 +164,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 			// Every run has ended and removed its record; a forced stop leaves them to the next start.
 			await journal.close();
 			await client.destroy();
-			await Promise.all([stores.close(), journal.store.close(), opsServer?.close()]);
+			await Promise.all([stores.close(), talkStore.close(), journal.store.close(), opsServer?.close()]);
 			log.info('shut down');
 		},
 	};

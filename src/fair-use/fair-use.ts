@@ -1,19 +1,23 @@
 import type { Config } from '../config/config.js';
+import { text, type Text } from '../i18n/text.js';
 import type { Logger } from '../ops/log.js';
 import { settleWithin } from '../store/settle-within.js';
 import type { CooldownStore } from '../store/index.js';
 
-/** A refused generation: why, and when it is worth trying again. */
+/** A refused generation: why (a catalogue text, translated by whoever answers), and when it is worth trying again. */
 export interface Refusal {
-	reason: string;
+	reason: Text;
 	retryAt: number;
 }
 
 export type Admission = { admitted: true; release(): void } | { admitted: false; refusal: Refusal };
 
+/** What is asked for: each kind has its own cooldown; both count toward the running caps. */
+export type WorkKind = 'backstory' | 'talk';
+
 export interface FairUse {
 	/** Checks the cooldown and the caps and, when admitted, takes a running slot until `release()`. */
-	admit(request: { userId: string; guildId: string | null; exemptFromCooldown: boolean }): Promise<Admission>;
+	admit(request: { userId: string; guildId: string | null; exemptFromCooldown: boolean; kind?: WorkKind }): Promise<Admission>;
 	/** Generations running in this process now. */
 	readonly running: number;
 }
@@ -35,16 +39,12 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 
 	const over = (limit: number, count: number): boolean => limit > 0 && count >= limit;
 
-	const capRefusal = (userId: string, guildId: string | null): string | undefined => {
-		if (over(config.maxRunningPerUser, perUser.get(userId) ?? 0)) {
-			return config.maxRunningPerUser === 1
-				? 'You already have a backstory being written. Let it finish (or press Stop) before starting another.'
-				: `You already have ${config.maxRunningPerUser} backstories being written, the most allowed at once.`;
-		}
+	const capRefusal = (userId: string, guildId: string | null): Text | undefined => {
+		if (over(config.maxRunningPerUser, perUser.get(userId) ?? 0)) return text('fairUse.busyUser', { count: config.maxRunningPerUser });
 		if (guildId && over(config.maxRunningPerGuild, perGuild.get(guildId) ?? 0)) {
-			return `This server already has ${config.maxRunningPerGuild} backstories being written, the most allowed at once.`;
+			return text('fairUse.busyServer', { count: config.maxRunningPerGuild });
 		}
-		if (over(config.maxRunningTotal, total)) return 'The bot is writing as many backstories as it can right now.';
+		if (over(config.maxRunningTotal, total)) return text('fairUse.busyBot');
 		return undefined;
 	};
 
@@ -52,15 +52,16 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 		get running() {
 			return total;
 		},
-		async admit({ userId, guildId, exemptFromCooldown }) {
+		async admit({ userId, guildId, exemptFromCooldown, kind = 'backstory' }) {
 			const now = Date.now();
+			const cooldown = cooldownOf(kind, userId, config);
 			const capReason = capRefusal(userId, guildId);
 			if (capReason) return { admitted: false, refusal: { reason: capReason, retryAt: now + TYPICAL_GENERATION_MS } };
 
-			if (config.cooldownSeconds > 0 && !exemptFromCooldown) {
-				const until = await lookUpCooldown(cooldowns, userId, log);
+			if (cooldown.seconds > 0 && !exemptFromCooldown) {
+				const until = await lookUpCooldown(cooldowns, cooldown.key, log);
 				if (until !== undefined && until > now) {
-					return { admitted: false, refusal: { reason: 'You made a backstory a moment ago.', retryAt: until } };
+					return { admitted: false, refusal: { reason: cooldown.reason, retryAt: until } };
 				}
 			}
 			// The lookup awaited: check the caps again, then take the slot without yielding.
@@ -69,9 +70,9 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 			perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
 			if (guildId) perGuild.set(guildId, (perGuild.get(guildId) ?? 0) + 1);
 			total += 1;
-			if (config.cooldownSeconds > 0 && !exemptFromCooldown) {
+			if (cooldown.seconds > 0 && !exemptFromCooldown) {
 				cooldowns
-					.set(userId, Date.now() + config.cooldownSeconds * 1_000)
+					.set(cooldown.key, Date.now() + cooldown.seconds * 1_000)
 					.catch((error: unknown) => log.warn('could not save a cooldown', { userId, error }));
 			}
 
@@ -88,6 +89,13 @@ export function createFairUse(config: Config, cooldowns: CooldownStore, log: Log
 			};
 		},
 	};
+}
+
+/** A talk cooldown is kept under its own key, so talking does not hold back a backstory or the reverse. */
+function cooldownOf(kind: WorkKind, userId: string, config: Config): { key: string; seconds: number; reason: Text } {
+	return kind === 'talk'
+		? { key: `talk:${userId}`, seconds: config.talkCooldownSeconds, reason: text('fairUse.talkCooldown') }
+		: { key: userId, seconds: config.cooldownSeconds, reason: text('fairUse.cooldown') };
 }
 
 /** Fails open: a store outage must not stop people from writing, only from being rate limited. */

@@ -20,6 +20,9 @@ import { DeliveryLostError, type MessageView } from '../render/types.js';
 import { regenerateButtonRow, stopButtonRow } from './buttons.js';
 import { RunCancelledError, RunsClosedError, type Run } from './runs.js';
 import { RosterFullError } from '../store/index.js';
+import { replyLanguage } from '../i18n/locale.js';
+import { serverLanguage } from '../i18n/server-language.js';
+import { render, t, text, type Language, type Text } from '../i18n/text.js';
 
 export interface GenerationRequest {
 	characterName: string;
@@ -57,10 +60,14 @@ async function admitAndStream(interaction: GeneratingInteraction, request: Gener
 	});
 	if (!admission.admitted) {
 		const { reason, retryAt } = admission.refusal;
-		context.log.info('generation refused', { interactionId: interaction.id, userId: interaction.user.id, reason });
+		context.log.info('generation refused', { interactionId: interaction.id, userId: interaction.user.id, reason: reason.key });
 		context.metrics.generation('refused');
+		const language = replyLanguage(interaction);
 		await interaction.reply({
-			content: `${reason} You can start another one ${time(Math.ceil(retryAt / 1_000), TimestampStyles.RelativeTime)}.`,
+			content: t(language, 'fairUse.retry', {
+				reason: render(language, reason),
+				when: time(Math.ceil(retryAt / 1_000), TimestampStyles.RelativeTime),
+			}),
 			flags: MessageFlags.Ephemeral,
 			allowedMentions: NO_MENTIONS,
 		});
@@ -117,18 +124,25 @@ async function streamIntoReply(
 	context.stores.prompts
 		.set(runId, { characterName: request.characterName, description: request.description })
 		.catch((error: unknown) => context.log.warn('could not keep the prompt for Regenerate', { ...logFields, error }));
-	const setting = await worldSettingFor(interaction.guildId, context);
+	// The UI around the story speaks the asker's language; a notice that ends a public story for
+	// everyone (stopped by …, restarting) speaks the server's. The story itself is never translated.
+	const language = replyLanguage(interaction);
+	const [setting, publicLanguage] = await Promise.all([
+		worldSettingFor(interaction.guildId, context),
+		request.private ? Promise.resolve(language) : serverLanguage(interaction, context.stores.settings),
+	]);
 
 	const target = createReplyTarget(interaction, {
 		ephemeral: request.private,
-		componentsFor: (view) => buttonsFor(view, runId, interaction.user.id, request.private),
+		componentsFor: (view) => buttonsFor(view, runId, interaction.user.id, request.private, language),
 		onCreated: (messageId) => journaled.addMessage(messageId),
 		recorder: context.metrics,
 	});
 	const createRenderer = context.config.renderer === 'naive' ? createNaiveRenderer : createStreamRenderer;
 	const renderer = createRenderer(target, {
 		intervalMs: context.config.editIntervalMs,
-		header: `📜 **${escapeMarkdown(request.characterName)}**\n${setting ? "-# 🌍 written for this server's world setting\n" : ''}`,
+		header: `📜 **${escapeMarkdown(request.characterName)}**\n${setting ? `-# 🌍 ${t(language, 'generation.worldSetting')}\n` : ''}`,
+		writingLine: t(language, 'generation.writing'),
 	});
 	const signal = AbortSignal.any([run.signal, renderer.lost]);
 	const inputText = setting ? `${request.description}\n\nWorld setting: ${setting}` : request.description;
@@ -145,10 +159,10 @@ async function streamIntoReply(
 		}
 		upstreamEndedAt = Date.now();
 		outcome = renderer.text.trim() === ''
-			? { complete: false, notice: 'Convai sent back an empty backstory. Try a different description.' }
+			? { complete: false, notice: t(language, 'generation.empty') }
 			: { complete: true };
 	} catch (error) {
-		outcome = { complete: false, notice: noticeFor(error, signal) };
+		outcome = { complete: false, notice: noticeFor(error, signal, language, publicLanguage) };
 		if (!(error instanceof UpstreamError || signal.aborted)) unexpected = error;
 	}
 
@@ -161,7 +175,7 @@ async function streamIntoReply(
 	}
 	const result = outcomeOf(outcome, renderer.lost.aborted, signal);
 	if (outcome.complete && !renderer.lost.aborted) {
-		await saveToRoster(interaction, request, renderer.text, target.messageIds[0], context);
+		await saveToRoster(interaction, request, renderer.text, target.messageIds[0], context, language);
 	}
 	return {
 		outcome: result,
@@ -185,10 +199,10 @@ function outcomeOf(finish: FinishOptions, lost: boolean, signal: AbortSignal): G
 	return 'failed';
 }
 
-function buttonsFor(view: MessageView, runId: string, authorId: string, isPrivate: boolean) {
+function buttonsFor(view: MessageView, runId: string, authorId: string, isPrivate: boolean, language: Language) {
 	const button = { runId, authorId, private: isPrivate };
-	if (view.state === 'writing') return stopButtonRow(button);
-	if (view.state === 'complete') return regenerateButtonRow(button);
+	if (view.state === 'writing') return stopButtonRow(button, t(language, 'generation.stop'));
+	if (view.state === 'complete') return regenerateButtonRow(button, t(language, 'generation.regenerate'));
 	return [];
 }
 
@@ -208,6 +222,7 @@ async function saveToRoster(
 	text: string,
 	firstMessageId: string | undefined,
 	context: CommandContext,
+	language: Language,
 ): Promise<void> {
 	const { guildId, channelId } = interaction;
 	try {
@@ -224,25 +239,25 @@ async function saveToRoster(
 	} catch (error) {
 		context.log.warn('could not save a character', { interactionId: interaction.id, guildId, error });
 		await interaction
-			.followUp({ content: rosterFailureText(error, request.private), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS })
+			.followUp({ content: render(language, rosterFailureText(error, request.private)), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS })
 			.catch((followUpError: unknown) => context.log.warn('could not report a failed save', { error: followUpError }));
 	}
 }
 
-function rosterFailureText(error: unknown, isPrivate: boolean): string {
+function rosterFailureText(error: unknown, isPrivate: boolean): Text {
 	if (error instanceof RosterFullError) {
-		const list = isPrivate ? 'your private character list' : "this server's roster";
-		return `This backstory was not saved: ${list} is full (${error.cap} characters). Remove some with \`/characters delete\`.`;
+		return text(isPrivate ? 'generation.notSavedPrivateFull' : 'generation.notSavedServerFull', { count: error.cap });
 	}
-	return 'This backstory was written but could not be saved to the roster: the character store is unavailable right now.';
+	return text('generation.notSavedStoreDown');
 }
 
-function noticeFor(error: unknown, signal: AbortSignal): string | undefined {
+/** A cancellation concerns everyone reading the story (`publicLanguage`); a failure answers the asker. */
+function noticeFor(error: unknown, signal: AbortSignal, language: Language, publicLanguage: Language): string | undefined {
 	if (signal.aborted) {
 		const reason: unknown = signal.reason;
-		if (reason instanceof RunCancelledError) return reason.notice;
+		if (reason instanceof RunCancelledError) return render(publicLanguage, reason.notice);
 		if (reason instanceof DeliveryLostError) return undefined;
 	}
-	if (error instanceof UpstreamError) return describeUpstreamError(error);
-	return 'something went wrong on our side; the text so far is kept';
+	if (error instanceof UpstreamError) return render(language, describeUpstreamError(error));
+	return t(language, 'generation.failed');
 }

@@ -11,6 +11,7 @@ import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../ops/log.js';
 import type { BotMetrics } from '../ops/metrics.js';
 import type { Stores } from '../store/index.js';
+import type { Talk } from '../talk/talk.js';
 import type { BackstorySource } from '../upstream/types.js';
 
 /** What every command handler can use; injected so tests and other front ends can swap any part. */
@@ -24,6 +25,8 @@ export interface CommandContext {
 	/** Records each running generation so a restarted bot can repair what a crash left behind. */
 	journal: Journal;
 	metrics: BotMetrics;
+	/** Conversations with saved characters (Convai's Character API). */
+	talk: Talk;
 }
 
 /**

@@ -1,7 +1,10 @@
 import { DISCORD_MESSAGE_LIMIT, fits, takePiece } from './split.js';
 import { DeliveryLostError, type MessageView, type ReplyTarget } from './types.js';
 
-export const WRITING_MARKER = '\n\n-# ✍️ writing…';
+/** The line under a message still being written; `line` is already in the reader's language. */
+export function writingMarker(line: string): string {
+	return `\n\n-# ✍️ ${line}`;
+}
 /** Consecutive failed writes after which a reply is given up as undeliverable. */
 const MAX_CONSECUTIVE_FAILURES = 5;
 const MAX_BACKOFF_MS = 10_000;
@@ -17,6 +20,8 @@ export interface StreamRendererOptions {
 	intervalMs: number;
 	/** Shown at the top of the first message, e.g. the character's name (already markdown-escaped). */
 	header?: string;
+	/** The "writing…" line under the last message while text arrives, already translated. */
+	writingLine: string;
 	limit?: number;
 	now?: () => number;
 }
@@ -50,6 +55,7 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 	const header = options.header ?? '';
 	const now = options.now ?? Date.now;
 	const lostController = new AbortController();
+	const marker = writingMarker(options.writingLine);
 
 	let text = '';
 	const frozen: string[] = [];
@@ -72,7 +78,7 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 	const headerFor = (index: number): string => (index === 0 ? header : '');
 
 	const tailSuffix = (): string => {
-		if (!finishing) return WRITING_MARKER;
+		if (!finishing) return marker;
 		return finishing.notice ? `\n\n*${finishing.notice}*` : '';
 	};
 

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createStreamRenderer, WRITING_MARKER } from '../../src/render/stream-renderer.js';
+import { createStreamRenderer, writingMarker } from '../../src/render/stream-renderer.js';
+
+const WRITING_LINE = 'writing…';
+const WRITING_MARKER = writingMarker(WRITING_LINE);
 import { DeliveryLostError, type MessageView, type ReplyTarget } from '../../src/render/types.js';
 
 interface Write {
@@ -76,7 +79,7 @@ describe('createStreamRenderer', () => {
 
 	it('shows the first text at once, with the header and the writing marker', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL, header: HEADER });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL, header: HEADER });
 		renderer.append('Mindy was born');
 		await vi.advanceTimersByTimeAsync(0);
 		expect(fake.writes).toEqual([
@@ -86,7 +89,7 @@ describe('createStreamRenderer', () => {
 
 	it('sends nothing until the first visible text arrives', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL, header: HEADER });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL, header: HEADER });
 		renderer.append('  \n ');
 		await vi.advanceTimersByTimeAsync(5_000);
 		expect(fake.writes).toHaveLength(0);
@@ -97,7 +100,7 @@ describe('createStreamRenderer', () => {
 
 	it('waits the interval between writes and sends only the newest text', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL });
 		for (let step = 0; step < 50; step += 1) {
 			renderer.append(`w${step} `);
 			await vi.advanceTimersByTimeAsync(100);
@@ -116,7 +119,7 @@ describe('createStreamRenderer', () => {
 	it('keeps at most one write in flight and coalesces what arrives meanwhile', async () => {
 		const fake = recordingTarget();
 		fake.holdWrites(true);
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL });
 		renderer.append('one ');
 		await vi.advanceTimersByTimeAsync(0);
 		renderer.append('two ');
@@ -132,7 +135,7 @@ describe('createStreamRenderer', () => {
 
 	it('always makes the final edit, removing the marker, and never repeats unchanged content', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL, header: HEADER });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL, header: HEADER });
 		renderer.append('The end');
 		await vi.advanceTimersByTimeAsync(10);
 		renderer.append(' is near.');
@@ -147,7 +150,7 @@ describe('createStreamRenderer', () => {
 
 	it('rolls over into follow-ups, every message within the limit, nothing lost or repeated', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL, header: HEADER });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL, header: HEADER });
 		const text = prose(1_500);
 		for (let offset = 0; offset < text.length; offset += 37) {
 			renderer.append(text.slice(offset, offset + 37));
@@ -176,7 +179,7 @@ describe('createStreamRenderer', () => {
 
 	it('starts the follow-up soon after finishing the message it continues, not a whole interval later', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL });
 		renderer.append(prose(300, 3));
 		await vi.advanceTimersByTimeAsync(0);
 		renderer.append(prose(200, 4));
@@ -194,7 +197,7 @@ describe('createStreamRenderer', () => {
 
 	it('loses no text when a write fails: the next write carries everything', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL });
 		fake.failNext(new Error('503 from Discord'));
 		renderer.append('first ');
 		await vi.advanceTimersByTimeAsync(10);
@@ -209,7 +212,7 @@ describe('createStreamRenderer', () => {
 
 	it('backs off after failures instead of hammering a struggling Discord', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL });
 		fake.failNext(new Error('500'));
 		fake.failNext(new Error('500'));
 		renderer.append('text');
@@ -219,7 +222,7 @@ describe('createStreamRenderer', () => {
 
 	it('stops writing and signals loss when the message is gone', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL });
 		renderer.append('text');
 		await vi.advanceTimersByTimeAsync(10);
 		fake.failNext(new DeliveryLostError('10008 Unknown Message'));
@@ -234,7 +237,7 @@ describe('createStreamRenderer', () => {
 
 	it('ends the partial text with an italic notice', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL });
 		renderer.append('Half a story');
 		const finished = renderer.finish({ complete: false, notice: 'interrupted: the connection to Convai dropped' });
 		await vi.advanceTimersByTimeAsync(INTERVAL);
@@ -246,14 +249,14 @@ describe('createStreamRenderer', () => {
 
 	it('shows a failure before any text as a warning line instead of the header', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL, header: HEADER });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL, header: HEADER });
 		await renderer.finish({ complete: false, notice: 'Convai rejected the API key.' });
 		expect(fake.shown()).toEqual([{ content: '⚠️ Convai rejected the API key.', state: 'ended' }]);
 	});
 
 	it('puts a notice that no longer fits into a message of its own', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL });
 		const text = 'word '.repeat(399); // 1995 characters: fits, but not with the notice
 		renderer.append(text);
 		const finished = renderer.finish({ complete: false, notice: 'stopped by Ann' });
@@ -265,7 +268,7 @@ describe('createStreamRenderer', () => {
 
 	it('finishing twice is harmless and appending after finish is ignored', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL });
 		renderer.append('done');
 		const first = renderer.finish({ complete: true });
 		const second = renderer.finish({ complete: false, notice: 'ignored' });
