@@ -108,7 +108,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 			{
 				messages: webhookStoryMessages(client.rest, metrics),
 				prompts: stores.prompts,
-				regenerateRow: (entry) => regenerateButtonRow({ runId: entry.runId, authorId: entry.authorId, private: entry.private }),
+				regenerateRow: (entry, label) => regenerateButtonRow({ runId: entry.runId, authorId: entry.authorId, private: entry.private }, label),
 				log,
 				onRepaired: () => metrics.generation('interrupted'),
 			},

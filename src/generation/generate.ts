@@ -10,15 +10,14 @@ import {
 import type { CommandContext } from '../interactions/command.js';
 import { displayNameOf } from '../discord/members.js';
 import { createReplyTarget, NO_MENTIONS } from '../discord/reply-target.js';
-import { AlreadyReportedError, describeUpstreamError, UserFacingError } from '../interactions/errors.js';
-import { RESTARTING } from '../interactions/handle.js';
+import { AlreadyReportedError, describeUpstreamError } from '../interactions/errors.js';
 import type { GenerationOutcome } from '../ops/metrics.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { createNaiveRenderer } from '../render/naive-renderer.js';
 import { createStreamRenderer, type FinishOptions } from '../render/stream-renderer.js';
 import { DeliveryLostError, type MessageView } from '../render/types.js';
 import { regenerateButtonRow, stopButtonRow } from './buttons.js';
-import { RunCancelledError, RunsClosedError, type Run } from './runs.js';
+import { RunCancelledError, type Run } from './runs.js';
 import { RosterFullError } from '../store/index.js';
 import { replyLanguage } from '../i18n/locale.js';
 import { serverLanguage } from '../i18n/server-language.js';
@@ -42,8 +41,9 @@ export async function runGeneration(
 	request: GenerationRequest,
 	context: CommandContext,
 ): Promise<void> {
-	// Registered before the first await, so shutdown either cancels and awaits it or refuses it.
-	const run = startRun(interaction.id, context);
+	// Registered before the first await, so shutdown either cancels and awaits it or refuses it
+	// (RunsClosedError: the boundary answers "restarting" before a slot is taken or the reply deferred).
+	const run = context.runs.start(interaction.id);
 	try {
 		await admitAndStream(interaction, request, context, run);
 	} finally {
@@ -88,15 +88,6 @@ async function admitAndStream(interaction: GeneratingInteraction, request: Gener
 	if (summary.unexpected !== undefined) throw new AlreadyReportedError('backstory stream failed', { cause: summary.unexpected });
 }
 
-function startRun(runId: string, context: CommandContext): Run {
-	try {
-		return context.runs.start(runId);
-	} catch (error) {
-		if (error instanceof RunsClosedError) throw new UserFacingError(RESTARTING);
-		throw error;
-	}
-}
-
 interface GenerationSummary {
 	outcome: GenerationOutcome;
 	log: Record<string, unknown>;
@@ -113,24 +104,28 @@ async function streamIntoReply(
 ): Promise<GenerationSummary> {
 	const runId = interaction.id;
 	const startedAt = Date.now();
+	// The UI around the story speaks the asker's language; a notice that ends a public story for
+	// everyone (stopped by …, restarting) speaks the server's. The story itself is never translated.
+	const language = replyLanguage(interaction);
+	// Journaled before any await, so a crash from here on is repaired; the notice's language follows.
 	const journaled = context.journal.start({
 		runId,
 		applicationId: interaction.applicationId,
 		token: interaction.token,
 		authorId: interaction.user.id,
 		private: request.private,
+		authorLanguage: language,
 	});
 	const logFields = { interactionId: runId, guildId: interaction.guildId, userId: interaction.user.id };
 	context.stores.prompts
 		.set(runId, { characterName: request.characterName, description: request.description })
 		.catch((error: unknown) => context.log.warn('could not keep the prompt for Regenerate', { ...logFields, error }));
-	// The UI around the story speaks the asker's language; a notice that ends a public story for
-	// everyone (stopped by …, restarting) speaks the server's. The story itself is never translated.
-	const language = replyLanguage(interaction);
 	const [setting, publicLanguage] = await Promise.all([
 		worldSettingFor(interaction.guildId, context),
 		request.private ? Promise.resolve(language) : serverLanguage(interaction, context.stores.settings),
 	]);
+	// The repair after a crash writes "interrupted: the bot restarted" in it.
+	journaled.setPublicLanguage(publicLanguage);
 
 	const target = createReplyTarget(interaction, {
 		ephemeral: request.private,

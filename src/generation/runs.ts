@@ -4,6 +4,7 @@
  */
 
 import { english, type Text } from '../i18n/text.js';
+import { UserFacingError } from '../interactions/errors.js';
 
 /**
  * An abort reason meant to be shown at the end of the partial text. The notice is a catalogue text:
@@ -20,9 +21,15 @@ export class RunCancelledError extends Error {
 	}
 }
 
-/** Thrown by `start` once shutdown began: a run that starts now would never be cancelled or awaited. */
-export class RunsClosedError extends Error {
-	public override readonly name = 'RunsClosedError';
+/**
+ * Thrown by `start` once shutdown began: a run that starts now would never be cancelled or awaited.
+ * A UserFacingError, so the boundary gives whatever command hit it (a backstory, a Regenerate, a
+ * /talk) the same polite "restarting, try again in a minute" in the person's language.
+ */
+export class RunsClosedError extends UserFacingError {
+	public constructor() {
+		super('interaction.restarting');
+	}
 }
 
 export interface Run {
@@ -57,7 +64,7 @@ export function createRunRegistry(): RunRegistry {
 	let closed = false;
 	return {
 		start(id) {
-			if (closed) throw new RunsClosedError('the bot is shutting down');
+			if (closed) throw new RunsClosedError();
 			const controller = new AbortController();
 			const run: Run = {
 				id,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Language } from '../i18n/text.js';
 import type { Logger } from '../ops/log.js';
 import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalStore } from './store.js';
 
@@ -8,11 +9,13 @@ export const LEASE_RENEW_MS = 2_000;
 /** Runs started within this window share one lease write. */
 const LEASE_FLUSH_DELAY_MS = 100;
 
-export type NewJournalEntry = Pick<JournalEntry, 'runId' | 'applicationId' | 'token' | 'authorId' | 'private'>;
+export type NewJournalEntry = Pick<JournalEntry, 'runId' | 'applicationId' | 'token' | 'authorId' | 'private' | 'authorLanguage'>;
 
 /** One running generation's record: written when it starts, per new message, and removed at its end. */
 export interface JournalRun {
 	addMessage(messageId: string): void;
+	/** Records the language of the restart notice once it is known (written only when it differs). */
+	setPublicLanguage(language: Language): void;
 	/** Removes the record; safe to call twice. */
 	end(): void;
 }
@@ -78,7 +81,7 @@ export function createJournal(store: JournalStore, options: JournalOptions): Jou
 		bootId,
 		store,
 		start(input) {
-			const entry: JournalEntry = { version: JOURNAL_SCHEMA_VERSION, ...input, followUpIds: [], startedAt: now(), bootId };
+			const entry: JournalEntry = { version: JOURNAL_SCHEMA_VERSION, ...input, publicLanguage: input.authorLanguage, followUpIds: [], startedAt: now(), bootId };
 			live.set(entry.runId, entry);
 			let chain = track(store.putRun({ ...entry }).catch(failed('start', entry.runId)));
 			const then = (write: () => Promise<void>, operation: string): void => {
@@ -90,12 +93,20 @@ export function createJournal(store: JournalStore, options: JournalOptions): Jou
 				if (!closed) void queueLease(false);
 			}, LEASE_FLUSH_DELAY_MS);
 			let ended = false;
+			const write = (operation: string): void => {
+				const snapshot = { ...entry, followUpIds: [...entry.followUpIds] };
+				then(() => store.putRun(snapshot), operation);
+			};
 			return {
 				addMessage(messageId) {
 					if (ended) return;
 					entry.followUpIds.push(messageId);
-					const snapshot = { ...entry, followUpIds: [...entry.followUpIds] };
-					then(() => store.putRun(snapshot), 'message');
+					write('message');
+				},
+				setPublicLanguage(language) {
+					if (ended || language === entry.publicLanguage) return;
+					entry.publicLanguage = language;
+					write('language');
 				},
 				end() {
 					if (ended) return;

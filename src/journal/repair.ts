@@ -1,8 +1,10 @@
-import { WRITING_MARKER } from '../render/stream-renderer.js';
+import { LANGUAGES } from '../i18n/catalogue.js';
+import { resolveLanguage } from '../i18n/locale.js';
+import { t } from '../i18n/text.js';
+import { writingMarker } from '../render/stream-renderer.js';
 import { DISCORD_MESSAGE_LIMIT } from '../render/split.js';
 import type { Logger } from '../ops/log.js';
 import type { PromptStore } from '../store/types.js';
-import { JOURNAL_TEXT } from './journal-text.js';
 import { INTERACTION_TOKEN_TTL_MS, type JournalEntry, type JournalStore } from './store.js';
 
 /** A token this close to its expiry is not worth a repair attempt. */
@@ -35,8 +37,8 @@ export interface RepairDependencies {
 	bootId: string;
 	messages: StoryMessages;
 	prompts: PromptStore;
-	/** The Regenerate row for a run, built where the button id is defined. */
-	regenerateRow(entry: JournalEntry): unknown[];
+	/** The Regenerate row for a run, built where the button id is defined; `label` is already translated. */
+	regenerateRow(entry: JournalEntry, label: string): unknown[];
 	log: Logger;
 	now?: () => number;
 	onRepaired?: (entry: JournalEntry) => void;
@@ -112,23 +114,28 @@ export async function repairRun(entry: JournalEntry, deps: RepairDependencies): 
 			deps.log.info('orphaned backstory was already finished', fields);
 			return true;
 		}
-		const components = (await regenerateAvailable(entry, deps)) ? deps.regenerateRow(entry) : [];
+		// As on a story that ended live: the notice in the language of whoever reads the story, the button
+		// in the author's. resolveLanguage: an entry written by another version may name an unknown one.
+		const restarted = t(resolveLanguage(entry.publicLanguage), 'notice.restarted');
+		const components = (await regenerateAvailable(entry, deps))
+			? deps.regenerateRow(entry, t(resolveLanguage(entry.authorLanguage), 'generation.regenerate'))
+			: [];
 		for (const [index, message] of shown.entries()) {
 			const text = withoutWritingLine(message.content);
 			if (index < last) {
 				if (text !== message.content || message.hasComponents) await deps.messages.edit(entry, messageIds[index]!, { content: text, components: [] });
 				continue;
 			}
-			const notice = `\n\n*${JOURNAL_TEXT.restartedNotice}*`;
+			const notice = `\n\n*${restarted}*`;
 			if (text.trim() === '') {
 				// Nothing was shown yet ("thinking…"): the notice is all there is to say.
-				await deps.messages.edit(entry, messageIds[index]!, { content: `⚠️ ${JOURNAL_TEXT.restartedNotice}`, components });
+				await deps.messages.edit(entry, messageIds[index]!, { content: `⚠️ ${restarted}`, components });
 			} else if (text.length + notice.length <= DISCORD_MESSAGE_LIMIT) {
 				await deps.messages.edit(entry, messageIds[index]!, { content: text + notice, components });
 			} else {
 				// No room left in a full message: nothing shown is cut, the notice goes in its own message.
 				await deps.messages.edit(entry, messageIds[index]!, { content: text, components: [] });
-				await deps.messages.followUp(entry, { content: `*${JOURNAL_TEXT.restartedNotice}*`, components });
+				await deps.messages.followUp(entry, { content: `*${restarted}*`, components });
 			}
 		}
 		deps.log.info('repaired an orphaned backstory', fields);
@@ -139,13 +146,21 @@ export async function repairRun(entry: JournalEntry, deps: RepairDependencies): 
 	}
 }
 
+/** The "writing…" line in every language: it is stripped whatever language the story was written in. */
+const WRITING_MARKERS = LANGUAGES.map((language) => writingMarker(t(language, 'generation.writing')));
+
+function writingMarkerAtEnd(content: string): string | undefined {
+	return WRITING_MARKERS.find((marker) => content.endsWith(marker));
+}
+
 function withoutWritingLine(content: string): string {
-	return content.endsWith(WRITING_MARKER) ? content.slice(0, -WRITING_MARKER.length) : content;
+	const marker = writingMarkerAtEnd(content);
+	return marker ? content.slice(0, -marker.length) : content;
 }
 
 /** The renderer's final write shows no writing line and either buttons or an italic notice. */
 function looksFinished(message: ShownMessage): boolean {
-	if (message.content.trim() === '' || message.content.endsWith(WRITING_MARKER)) return false;
+	if (message.content.trim() === '' || writingMarkerAtEnd(message.content) !== undefined) return false;
 	return message.hasComponents || /\n\n\*[^*\n]+\*$/.test(message.content) || message.content.startsWith('⚠️ ');
 }
 

@@ -1,4 +1,5 @@
 import type Keyv from 'keyv';
+import type { Language } from '../i18n/text.js';
 import { runBounded } from '../store/bounded.js';
 
 /**
@@ -29,6 +30,14 @@ export interface JournalEntry {
 	/** For the Regenerate button's id. */
 	authorId: string;
 	private: boolean;
+	/** The author's language: the story's writing line and its buttons (the Regenerate label) speak it. */
+	authorLanguage: Language;
+	/**
+	 * The language of a notice that ends the story for everyone who reads it (the restart notice): the
+	 * server's for a public story, the author's for a private one. Until generate.ts has resolved the
+	 * server's (bounded, right after the start), it holds the author's.
+	 */
+	publicLanguage: Language;
 }
 
 export interface Lease {

@@ -53,15 +53,16 @@ function prompts(known: Record<string, SavedPrompt>): PromptStore {
 }
 
 describe('repairing one orphaned story', () => {
-	const entry = (followUpIds: string[] = []): JournalEntry => ({
+	const entry = (followUpIds: string[] = [], languages: Partial<Pick<JournalEntry, 'authorLanguage' | 'publicLanguage'>> = {}): JournalEntry => ({
 		version: 1, runId: 'r1', applicationId: 'app', token: TOKEN, followUpIds, startedAt: Date.now(), bootId: 'dead', authorId: 'u1', private: false,
+		authorLanguage: 'en-US', publicLanguage: 'en-US', ...languages,
 	});
 	const deps = (discord: ReturnType<typeof fakeMessages>, known: Record<string, SavedPrompt> = { r1: { characterName: 'A', description: 'B' } }, lines: string[] = []) => ({
 		store: undefined as never,
 		bootId: 'new',
 		messages: discord.messages,
 		prompts: prompts(known),
-		regenerateRow: () => [{ regenerate: true }],
+		regenerateRow: (_entry: JournalEntry, label: string) => [{ regenerate: label }],
 		log: quietLog(lines),
 	});
 
@@ -72,7 +73,7 @@ describe('repairing one orphaned story', () => {
 		expect(await repairRun(entry(['m2']), deps(discord))).toBe(true);
 		expect(discord.writes).toEqual([
 			{ kind: 'edit', messageId: '@original', body: { content: 'Part one.', components: [] } },
-			{ kind: 'edit', messageId: 'm2', body: { content: `Part two.${NOTICE}`, components: [{ regenerate: true }] } },
+			{ kind: 'edit', messageId: 'm2', body: { content: `Part two.${NOTICE}`, components: [{ regenerate: 'Regenerate' }] } },
 		]);
 	});
 
@@ -90,7 +91,7 @@ describe('repairing one orphaned story', () => {
 		await repairRun(entry(), deps(discord));
 		expect(discord.writes).toEqual([
 			{ kind: 'edit', messageId: '@original', body: { content: full, components: [] } },
-			{ kind: 'create', body: { content: '*interrupted: the bot restarted*', components: [{ regenerate: true }] } },
+			{ kind: 'create', body: { content: '*interrupted: the bot restarted*', components: [{ regenerate: 'Regenerate' }] } },
 		]);
 	});
 
@@ -98,7 +99,24 @@ describe('repairing one orphaned story', () => {
 		const discord = fakeMessages();
 		discord.show(TOKEN, '@original', '', false);
 		await repairRun(entry(), deps(discord));
-		expect(discord.writes).toEqual([{ kind: 'edit', messageId: '@original', body: { content: '⚠️ interrupted: the bot restarted', components: [{ regenerate: true }] } }]);
+		expect(discord.writes).toEqual([{ kind: 'edit', messageId: '@original', body: { content: '⚠️ interrupted: the bot restarted', components: [{ regenerate: 'Regenerate' }] } }]);
+	});
+
+	it('writes the notice in the story\'s public language and the Regenerate label in the author\'s', async () => {
+		const discord = fakeMessages();
+		// A French author in a German server: the writing line was French, the notice concerns the channel.
+		discord.show(TOKEN, '@original', "Texte.\n\n-# ✍️ en cours d'écriture…");
+		await repairRun(entry([], { authorLanguage: 'fr', publicLanguage: 'de' }), deps(discord));
+		expect(discord.writes).toEqual([
+			{ kind: 'edit', messageId: '@original', body: { content: 'Texte.\n\n*abgebrochen: der Bot wurde neu gestartet*', components: [{ regenerate: 'Réécrire' }] } },
+		]);
+	});
+
+	it('falls back to English for a language this version does not know', async () => {
+		const discord = fakeMessages();
+		discord.show(TOKEN, '@original', `Text.${WRITING}`);
+		await repairRun(entry([], { authorLanguage: 'xx' as never, publicLanguage: 'xx' as never }), deps(discord));
+		expect(discord.writes).toEqual([{ kind: 'edit', messageId: '@original', body: { content: `Text.${NOTICE}`, components: [{ regenerate: 'Regenerate' }] } }]);
 	});
 
 	it('leaves a story alone whose final write landed before the crash', async () => {
@@ -138,18 +156,19 @@ function describeJournalContract(name: string, makeBackend: () => Backend): void
 		it('records a run at its start, each new message, and removes it at its end', async () => {
 			const store = open();
 			const journal = createJournal(store, { log: quietLog(), bootId: 'boot-a' });
-			const run = journal.start({ runId: 'r1', applicationId: 'app', token: TOKEN, authorId: 'u1', private: false });
+			const run = journal.start({ runId: 'r1', applicationId: 'app', token: TOKEN, authorId: 'u1', private: false, authorLanguage: 'en-US' });
 			await sleep(150);
-			expect(await store.getRuns(['r1'])).toMatchObject([{ runId: 'r1', token: TOKEN, followUpIds: [], bootId: 'boot-a', version: 1 }]);
+			expect(await store.getRuns(['r1'])).toMatchObject([{ runId: 'r1', token: TOKEN, followUpIds: [], bootId: 'boot-a', version: 1, authorLanguage: 'en-US', publicLanguage: 'en-US' }]);
 			// The lease lists the run for a sweeper, and the boot is registered.
 			expect((await store.getLease('boot-a'))?.runIds).toEqual(['r1']);
 			await journal.renew();
 			expect(await store.getBoots()).toEqual(['boot-a']);
 
 			run.addMessage('m2');
+			run.setPublicLanguage('de'); // the server's language, resolved after the start
 			run.addMessage('m3');
 			await sleep(50);
-			expect((await store.getRuns(['r1']))[0]?.followUpIds).toEqual(['m2', 'm3']);
+			expect(await store.getRuns(['r1'])).toMatchObject([{ followUpIds: ['m2', 'm3'], authorLanguage: 'en-US', publicLanguage: 'de' }]);
 			run.end();
 			await journal.close();
 			expect(await store.getRuns(['r1'])).toEqual([]);
@@ -162,7 +181,7 @@ function describeJournalContract(name: string, makeBackend: () => Backend): void
 			const crashed = open();
 			const crashLines: string[] = [];
 			const journal = createJournal(crashed, { log: quietLog(crashLines), bootId: 'boot-dead', leaseTtlMs: 100 });
-			const run = journal.start({ runId: 'r1', applicationId: 'app', token: TOKEN, authorId: 'u1', private: false });
+			const run = journal.start({ runId: 'r1', applicationId: 'app', token: TOKEN, authorId: 'u1', private: false, authorLanguage: 'en-US' });
 			run.addMessage('m2');
 			await journal.renew();
 			await sleep(300); // the lease (renewed by the first flush at 100 ms) lapses
@@ -192,7 +211,7 @@ function describeJournalContract(name: string, makeBackend: () => Backend): void
 		it('never touches the runs of a process whose lease is alive', async () => {
 			const store = open();
 			const live = createJournal(store, { log: quietLog(), bootId: 'boot-live' });
-			live.start({ runId: 'r1', applicationId: 'app', token: TOKEN, authorId: 'u1', private: false });
+			live.start({ runId: 'r1', applicationId: 'app', token: TOKEN, authorId: 'u1', private: false, authorLanguage: 'en-US' });
 			await live.renew();
 			const discord = fakeMessages();
 			discord.show(TOKEN, '@original', `Text${WRITING}`);
@@ -206,7 +225,7 @@ function describeJournalContract(name: string, makeBackend: () => Backend): void
 			const store = open();
 			const startedLongAgo = Date.now() - INTERACTION_TOKEN_TTL_MS + 5_000;
 			const old = createJournal(store, { log: quietLog(), bootId: 'boot-old', now: () => startedLongAgo, leaseTtlMs: 1 });
-			old.start({ runId: 'r-old', applicationId: 'app', token: TOKEN, authorId: 'u1', private: false });
+			old.start({ runId: 'r-old', applicationId: 'app', token: TOKEN, authorId: 'u1', private: false, authorLanguage: 'en-US' });
 			await old.renew();
 			await sleep(50);
 			const discord = fakeMessages();

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { installProcessHandlers } from '../../src/ops/process-handlers.js';
 import { createLogger } from '../../src/ops/log.js';
-import { createRunRegistry, RunCancelledError } from '../../src/generation/runs.js';
+import { createRunRegistry, RunCancelledError, RunsClosedError } from '../../src/generation/runs.js';
+import { english, text } from '../../src/i18n/text.js';
 
 function fakeProcess() {
 	const emitter = new EventEmitter();
@@ -27,7 +28,7 @@ describe('process handlers', () => {
 		const { target, exitedOnce } = fakeProcess();
 		installProcessHandlers(target, {
 			async shutdown() {
-				runs.cancelAll('interrupted: the bot is restarting');
+				runs.cancelAll(text('notice.restarting'));
 				run.end();
 			},
 		}, log);
@@ -67,8 +68,8 @@ describe('process handlers', () => {
 describe('run registry at shutdown', () => {
 	it('refuses runs that start after cancelAll, so none escapes the shutdown', () => {
 		const runs = createRunRegistry();
-		runs.cancelAll('interrupted: the bot is restarting');
-		expect(() => runs.start('late')).toThrow('the bot is shutting down');
+		runs.cancelAll(text('notice.restarting'));
+		expect(() => runs.start('late')).toThrow(RunsClosedError);
 		expect(runs.size).toBe(0);
 	});
 
@@ -76,8 +77,8 @@ describe('run registry at shutdown', () => {
 		const runs = createRunRegistry();
 		const stopped = runs.start('a');
 		const interrupted = runs.start('b');
-		runs.cancel('a', 'stopped by Tester');
-		runs.cancelAll('interrupted: the bot is restarting');
+		runs.cancel('a', text('notice.stoppedBy', { who: 'Tester' }));
+		runs.cancelAll(text('notice.restarting'));
 		expect((stopped.signal.reason as RunCancelledError).kind).toBe('stopped');
 		expect((interrupted.signal.reason as RunCancelledError).kind).toBe('interrupted');
 	});
@@ -87,15 +88,14 @@ describe('a generation that starts after shutdown began', () => {
 	it('is refused with the restarting answer before it takes a slot or defers', async () => {
 		const { runGeneration } = await import('../../src/generation/generate.js');
 		const { UserFacingError } = await import('../../src/interactions/errors.js');
-		const { RESTARTING } = await import('../../src/interactions/handle.js');
 		const runs = createRunRegistry();
-		runs.cancelAll('interrupted: the bot is restarting');
+		runs.cancelAll(text('notice.restarting'));
 		let admitted = 0;
 		const context = { runs, fairUse: { admit: async () => void (admitted += 1) } };
 		const interaction = { id: '1400000000000000001', deferReply: async () => expect.fail('must not defer') };
 		const attempt = runGeneration(interaction as never, { characterName: 'A', description: 'B', private: false }, context as never);
 		await expect(attempt).rejects.toThrow(UserFacingError);
-		await expect(attempt).rejects.toThrow(RESTARTING);
+		await expect(attempt).rejects.toMatchObject({ text: { key: 'interaction.restarting' }, message: english(text('interaction.restarting')) });
 		expect(admitted).toBe(0);
 	});
 });
