@@ -16,7 +16,7 @@ function buttonsOn(message: FakeMessage): Button[] {
 }
 
 /** A story long and slow enough to be caught mid-way in its second message. */
-function startLongStory(harness: Harness, name: string, seed: number, isPrivate = false): Interaction {
+function startLongStory(harness: Harness, name: string, seed: number, isPrivate = false, extra: { guildLocale?: string } = {}): Interaction {
 	const story = proseEvents({ seed, minChars: 5_000, maxChars: 5_500 });
 	harness.scriptFor(name, sseScript(story.events, { delayMs: 60, chunkSize: 80 }));
 	const options = [
@@ -24,7 +24,7 @@ function startLongStory(harness: Harness, name: string, seed: number, isPrivate 
 		{ name: 'description', type: 3, value: 'A lighthouse keeper.' },
 		...(isPrivate ? [{ name: 'private', type: 5, value: true }] : []),
 	];
-	return harness.startBackstory(name, 'A lighthouse keeper.', { options });
+	return harness.startBackstory(name, 'A lighthouse keeper.', { options, ...extra });
 }
 
 async function waitForSecondMessageWriting(harness: Harness, interaction: Interaction): Promise<void> {
@@ -89,6 +89,25 @@ describe('crash safety: the run journal end to end', () => {
 		const story = proseEvents({ seed: 22, minChars: 300, maxChars: 400 });
 		harness.scriptFor('Crashed', sseScript(story.events));
 		await harness.finished(regenerate);
+	});
+
+	it('a public story in a German server is repaired with the German notice (the language kept in the journal)', async () => {
+		harness = await startHarness();
+		const { discord } = harness;
+		// The author's Discord is English (writing line, buttons); the server's is German.
+		const interaction = startLongStory(harness, 'Verloren', 24, false, { guildLocale: 'de' });
+		await waitForSecondMessageWriting(harness, interaction);
+		await harness.bot.stop('SIGKILL');
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		const shownBeforeCrash = discord.messagesOf(interaction.id).map((message) => message.content);
+
+		await harness.restartBot({}, { signal: 'SIGKILL' });
+		const germanNotice = '\n\n*abgebrochen: der Bot wurde neu gestartet*';
+		await discord.waitFor(() => discord.messagesOf(interaction.id).at(-1)!.content.endsWith(germanNotice), 10_000);
+		const last = discord.messagesOf(interaction.id).at(-1)!;
+		expect(last.content).toBe(shownBeforeCrash.at(-1)!.replace(WRITING_LINE, '') + germanNotice);
+		expect(buttonsOn(last).map((button) => button.label)).toEqual(['Regenerate']);
+		expect(discord.violations).toEqual([]);
 	});
 
 	it('a second process starting on the same store leaves the live process\'s story alone', async () => {
