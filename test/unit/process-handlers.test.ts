@@ -99,3 +99,30 @@ describe('a generation that starts after shutdown began', () => {
 		expect(admitted).toBe(0);
 	});
 });
+
+describe('a /talk that starts after shutdown began', () => {
+	it('gets the same restarting answer, before it looks anything up, takes a slot or defers', async () => {
+		const { default: talk } = await import('../../commands/talk.js');
+		const { UserFacingError } = await import('../../src/interactions/errors.js');
+		const runs = createRunRegistry();
+		runs.cancelAll(text('notice.restarting'));
+		let touched = 0;
+		const context = {
+			runs,
+			fairUse: { admit: async () => void (touched += 1) },
+			stores: { characters: new Proxy({}, { get: () => () => void (touched += 1) }) },
+		};
+		const interaction = {
+			id: '1400000000000000002',
+			guildId: '1400000000000000003',
+			user: { id: '1400000000000000004' },
+			options: { getString: () => 'hello', getBoolean: () => null },
+			deferReply: async () => expect.fail('must not defer'),
+		};
+		const attempt = talk.execute(interaction as never, context as never);
+		await expect(attempt).rejects.toThrow(UserFacingError);
+		await expect(attempt).rejects.toMatchObject({ text: { key: 'interaction.restarting' } });
+		expect(touched).toBe(0);
+		expect(runs.size).toBe(0);
+	});
+});
