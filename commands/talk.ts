@@ -22,6 +22,7 @@ import { render, t, text, type Language, type Text } from '../src/i18n/text.js';
 import { UserFacingError } from '../src/interactions/errors.js';
 import { splitText } from '../src/render/split.js';
 import { settleWithin } from '../src/store/settle-within.js';
+import type { Run } from '../src/generation/runs.js';
 import type { TalkReply } from '../src/talk/talk.js';
 import { describeTalkError } from '../src/talk/talk-text.js';
 import { UpstreamError } from '../src/upstream/errors.js';
@@ -56,6 +57,18 @@ const data = localizeCommand({
 });
 
 async function execute(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void> {
+	// Registered before the first await, like a backstory: shutdown either cancels and awaits the whole
+	// exchange (answer included) or refuses it with RunsClosedError, answered "restarting" at the
+	// boundary before a fair-use slot is taken.
+	const run = context.runs.start(interaction.id);
+	try {
+		await converse(interaction, context, run);
+	} finally {
+		run.end();
+	}
+}
+
+async function converse(interaction: ChatInputCommandInteraction, context: CommandContext, run: Run): Promise<void> {
 	if (!interaction.guildId) throw new UserFacingError('characters.notInServer');
 	const userText = normalizeInput(interaction.options.getString('message', true)).slice(0, MESSAGE_MAX_LENGTH);
 	if (userText === '') throw new UserFacingError('talk.emptyMessage');
@@ -90,7 +103,6 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 		return;
 	}
 	const voice = interaction.options.getBoolean('voice') ?? false;
-	const run = context.runs.start(interaction.id);
 	let reply: TalkReply;
 	try {
 		// A private character talks only privately: the whole exchange is ephemeral.
@@ -113,7 +125,6 @@ async function execute(interaction: ChatInputCommandInteraction, context: Comman
 			.catch((editError: unknown) => context.log.warn('could not tell the user about a failed talk', { interactionId: interaction.id, error: editError }));
 		return;
 	} finally {
-		run.end();
 		admission.release();
 	}
 	await sendAnswer(interaction, character.name, userText, reply, { voice, ephemeral: character.private, language });

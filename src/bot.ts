@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Status } from 'discord.js';
 import type { Config } from './config/config.js';
 import { createFairUse } from './fair-use/fair-use.js';
 import { createGuard } from './guard/guard.js';
@@ -6,11 +6,26 @@ import { handleInteraction } from './interactions/handle.js';
 import type { Logger } from './ops/log.js';
 import { registerCommands } from './interactions/register.js';
 import { createRunRegistry } from './generation/runs.js';
-import { createStores, DEFAULT_NAMESPACE_PREFIX, DEFAULT_STORE_TIMEOUT_MS } from './store/index.js';
+import { regenerateButtonRow } from './generation/buttons.js';
+import {
+	createStores,
+	createKeyvFromUrl,
+	DEFAULT_NAMESPACE_PREFIX,
+	DEFAULT_STORE_TIMEOUT_MS,
+	disconnectKeyv,
+} from './store/index.js';
+import { onStoreFailure } from './store/bounded.js';
 import { createTalk } from './talk/talk.js';
 import { createTalkStore } from './talk/talk-store.js';
 import { createCharacterClient } from './upstream/character-client.js';
 import { clientOptions } from './discord/client-options.js';
+import { rateLimitedWriteKind } from './discord/reply-target.js';
+import { createJournal } from './journal/journal.js';
+import { createKeyvJournalStore, JOURNAL_NAMESPACE_SUFFIX } from './journal/store.js';
+import { startJournalMaintenance, type JournalMaintenance } from './journal/maintenance.js';
+import { webhookStoryMessages } from './journal/discord-messages.js';
+import { createMetrics, type BotMetrics } from './ops/metrics.js';
+import { startOpsServer, type OpsServer } from './ops/http.js';
 import { createConvaiClient } from './upstream/convai-client.js';
 import type { BackstorySource } from './upstream/types.js';
 
@@ -20,8 +35,14 @@ export const RESTART_NOTICE = text('notice.restarting');
 /** Leaves room inside the 10 s that process managers usually grant before SIGKILL. */
 const SHUTDOWN_GRACE_MS = 8_000;
 
+/** The operator endpoints could not start (port taken, bad address): not a Discord problem. */
+export class OpsEndpointError extends Error {
+	public override readonly name = 'OpsEndpointError';
+}
+
 export interface Bot {
 	readonly client: Client;
+	readonly metrics: BotMetrics;
 	start(): Promise<void>;
 	/** Stops taking commands, ends every running backstory with a notice, and closes the connection. */
 	shutdown(): Promise<void>;
@@ -34,14 +55,21 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 		...clientOptions(config),
 	});
 	const runs = createRunRegistry();
-	const stores = createStores(config.storeUrl, {
-		rosterCap: config.maxCharactersPerServer,
-		onError: (error) => log.warn('store error', { error }),
+	const metrics = createMetrics();
+	onStoreFailure(() => metrics.storeError());
+	const onStoreAdapterError = (error: unknown): void => log.warn('store error', { error });
+	const stores = createStores(config.storeUrl, { rosterCap: config.maxCharactersPerServer, onError: onStoreAdapterError });
+	const journalKeyv = createKeyvFromUrl(config.storeUrl, {
+		namespace: `${DEFAULT_NAMESPACE_PREFIX}:${JOURNAL_NAMESPACE_SUFFIX}`,
+		onError: onStoreAdapterError,
 	});
+	const journal = createJournal(createKeyvJournalStore(journalKeyv, () => disconnectKeyv(journalKeyv)), { log });
+	let maintenance: JournalMaintenance | undefined;
+	let opsServer: OpsServer | undefined;
 	const talkStore = createTalkStore(config.storeUrl, {
 		namespace: `${DEFAULT_NAMESPACE_PREFIX}:talk`,
 		timeoutMs: DEFAULT_STORE_TIMEOUT_MS,
-		onError: (error) => log.warn('store error', { error }),
+		onError: onStoreAdapterError,
 	});
 	const characterApi = createCharacterClient({
 		baseUrl: config.convaiApiUrl,
@@ -64,6 +92,8 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 				idleTimeoutMs: config.convaiIdleTimeoutMs,
 				totalTimeoutMs: config.convaiTotalTimeoutMs,
 			}),
+		journal,
+		metrics,
 		talk: createTalk({ store: talkStore, api: characterApi, log }),
 		isShuttingDown: () => shuttingDown,
 	};
@@ -72,6 +102,19 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 		log.info('connected to Discord', { user: ready.user.tag, applicationId: ready.application.id });
 		registerCommands(ready, { guildId: config.discordGuildId, log }).catch((error: unknown) =>
 			log.error('could not register slash commands', { error }),
+		);
+		if (shuttingDown) return;
+		// In the background: commands are served while the runs of a crashed predecessor are repaired.
+		maintenance = startJournalMaintenance(
+			journal,
+			{
+				messages: webhookStoryMessages(client.rest, metrics),
+				prompts: stores.prompts,
+				regenerateRow: (entry, label) => regenerateButtonRow({ runId: entry.runId, authorId: entry.authorId, private: entry.private }, label),
+				log,
+				onRepaired: () => metrics.generation('interrupted'),
+			},
+			log,
 		);
 	});
 	client.on(Events.InteractionCreate, (interaction) => {
@@ -85,10 +128,31 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 	client.rest.on('rateLimited', (info) =>
 		log.debug('discord rate limit', { route: info.route, retryAfterMs: info.retryAfter, global: info.global }),
 	);
+	// discord.js answers a 429 by waiting and retrying, so the writer never sees it: count it here.
+	client.rest.on('response', (request, response) => {
+		const kind = response.status === 429 ? rateLimitedWriteKind(request) : undefined;
+		if (kind) metrics.discordWrite(kind, 'rate_limited');
+	});
 
 	return {
 		client,
+		metrics,
 		async start() {
+			if (config.metricsPort !== undefined) {
+				opsServer = await startOpsServer({
+					host: config.metricsHost,
+					port: config.metricsPort,
+					registry: metrics.registry,
+					log,
+					health: {
+						gatewayReady: () => client.ws.status === Status.Ready,
+						pingStore: () => journal.store.ping().then(() => true),
+					},
+				}).catch((error: unknown) => {
+					throw new OpsEndpointError(`could not listen on METRICS_HOST:METRICS_PORT (${config.metricsHost}:${config.metricsPort})`, { cause: error });
+				});
+				log.info('operator endpoints listening', { host: config.metricsHost, port: opsServer.port });
+			}
 			await client.login(config.discordToken);
 		},
 		async shutdown() {
@@ -98,8 +162,11 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 			runs.cancelAll(RESTART_NOTICE);
 			const allEnded = await runs.waitForIdle(SHUTDOWN_GRACE_MS);
 			if (!allEnded) log.warn('some backstories did not finish before shutdown', { running: runs.size });
+			maintenance?.stop();
+			// Every run has ended and removed its record; a forced stop leaves them to the next start.
+			await journal.close();
 			await client.destroy();
-			await Promise.all([stores.close(), talkStore.close()]);
+			await Promise.all([stores.close(), talkStore.close(), journal.store.close(), opsServer?.close()]);
 			log.info('shut down');
 		},
 	};

@@ -44,6 +44,10 @@ export interface Config {
 	readonly dailyTalksPerUser: number;
 	/** `naive` (one write per upstream event) exists only as the benchmark's baseline. */
 	readonly renderer: 'coalescing' | 'naive';
+	/** Port of the operator endpoints (/healthz, /metrics); undefined = no HTTP server. */
+	readonly metricsPort: number | undefined;
+	/** Address the operator endpoints listen on. */
+	readonly metricsHost: string;
 }
 
 /** Why start-up stopped: one line per problem, each naming the variable and what it expects. */
@@ -84,8 +88,8 @@ export function loadConfig(env: Env): Config {
 		convaiIdleTimeoutMs: read.integer('CONVAI_IDLE_TIMEOUT_MS', 30_000, 100, 300_000),
 		convaiTotalTimeoutMs: read.integer('CONVAI_TOTAL_TIMEOUT_MS', 10 * 60_000, 1_000, FIFTEEN_MINUTES_MS - 60_000),
 		storeUrl:
-			read.optional('STORE_URL', 'sqlite://path/to/file.sqlite, redis://host:port or memory://', (value) =>
-				/^(sqlite|redis|rediss|memory):\/\//.test(value),
+			read.optional('STORE_URL', 'sqlite://path/to/file.sqlite (a file path is required), redis://host:port or memory://', (value) =>
+				/^(sqlite:\/\/.+|(redis|rediss|memory):\/\/.*)$/.test(value),
 			) ?? DEFAULT_STORE_URL,
 		maxCharactersPerServer: read.integer('MAX_CHARACTERS_PER_SERVER', 500, 1, 100_000, 'characters'),
 		cooldownSeconds: read.integer('COOLDOWN_SECONDS', 30, 0, 86_400, 'seconds'),
@@ -102,6 +106,8 @@ export function loadConfig(env: Env): Config {
 		renderer: read.optional('RENDERER', 'coalescing (the default) or naive (benchmark baseline)', (value) =>
 			['coalescing', 'naive'].includes(value),
 		) === 'naive' ? 'naive' : 'coalescing',
+		metricsPort: read.optionalInteger('METRICS_PORT', 0, 65_535, 'a TCP port (0: any free port, logged)'),
+		metricsHost: read.optional('METRICS_HOST', 'a host name or IP address to listen on, such as 127.0.0.1 or 0.0.0.0', isHost) ?? '127.0.0.1',
 	};
 
 	if (problems.length > 0) throw new ConfigError(problems);
@@ -131,6 +137,16 @@ function createReader(env: Env, problems: string[]) {
 			if (!items.every(isValid)) problems.push(`${name} is invalid: expected ${expected}.`);
 			return Object.freeze(items);
 		},
+		optionalInteger(name: string, min: number, max: number, what: string): number | undefined {
+			const found = value(name);
+			if (found === undefined) return undefined;
+			const parsed = Number(found);
+			if (!/^\d+$/.test(found) || parsed < min || parsed > max) {
+				problems.push(`${name} is invalid: expected ${what}, a whole number from ${min} to ${max} (leave it empty to turn it off).`);
+				return undefined;
+			}
+			return parsed;
+		},
 		integer(name: string, fallback: number, min: number, max: number, unit = 'milliseconds'): number {
 			const found = value(name);
 			if (found === undefined) return fallback;
@@ -150,6 +166,10 @@ function isBlockedTerm(term: string): boolean {
 
 function isToken(value: string): boolean {
 	return !/\s/.test(value);
+}
+
+function isHost(value: string): boolean {
+	return /^[\w.:-]+$/.test(value);
 }
 
 function isSnowflake(value: string): boolean {

@@ -9,6 +9,7 @@ import {
 	type MessageComponentInteraction,
 	type InteractionEditReplyOptions,
 } from 'discord.js';
+import type { DiscordWriteRecorder } from '../ops/metrics.js';
 import { DeliveryLostError, type MessageView, type ReplyTarget } from '../render/types.js';
 import type { BudgetReport } from '../render/write-budget.js';
 
@@ -29,6 +30,10 @@ export interface ReplyTargetOptions {
 	ephemeral: boolean;
 	/** Buttons for a message in a given state (none by default). */
 	componentsFor?: (view: MessageView) => InteractionEditReplyOptions['components'];
+	/** Told each follow-up's id as soon as it exists (the run journal records it). */
+	onCreated?: (messageId: string) => void;
+	/** Counts every write by kind and result. */
+	recorder?: DiscordWriteRecorder;
 }
 
 type RepliedInteraction = ChatInputCommandInteraction | MessageComponentInteraction;
@@ -41,10 +46,13 @@ export function createReplyTarget(interaction: RepliedInteraction, options: Repl
 	const components = (view: MessageView) => options.componentsFor?.(view) ?? [];
 	const feed = budgetFeedOf(interaction.client.rest);
 	const report = (budget: BudgetReport) => feed.get(interaction.token)?.(budget);
-	const deliver = async <Result>(write: () => Promise<Result>): Promise<Result> => {
+	const deliver = async <Result>(kind: 'create' | 'edit', write: () => Promise<Result>): Promise<Result> => {
 		try {
-			return await write();
+			const result = await write();
+			options.recorder?.discordWrite(kind, 'ok');
+			return result;
 		} catch (error) {
+			options.recorder?.discordWrite(kind, 'error');
 			// Only with rest.rejectOnRateLimit set: discord.js otherwise waits out a 429 itself (and says so in 'rateLimited').
 			if (error instanceof RateLimitError) report({ retryAfterMs: error.retryAfter });
 			if (error instanceof DiscordAPIError && LOST_CODES.has(error.code)) {
@@ -63,13 +71,13 @@ export function createReplyTarget(interaction: RepliedInteraction, options: Repl
 		async edit(index, view) {
 			const message = index === 0 ? '@original' : messageIds[index];
 			if (message === undefined) throw new Error(`message ${index} was never created`);
-			const edited = await deliver(() =>
+			const edited = await deliver('edit', () =>
 				interaction.editReply({ message, content: view.content, allowedMentions: NO_MENTIONS, components: components(view) }),
 			);
 			messageIds[index] ??= edited.id;
 		},
 		async create(index, view) {
-			const created = await deliver(() =>
+			const created = await deliver('create', () =>
 				interaction.followUp({
 					content: view.content,
 					allowedMentions: NO_MENTIONS,
@@ -78,6 +86,7 @@ export function createReplyTarget(interaction: RepliedInteraction, options: Repl
 				}),
 			);
 			messageIds[index] = created.id;
+			options.onCreated?.(created.id);
 		},
 	};
 }
@@ -135,4 +144,16 @@ function reportFromHeaders(status: number, headers: { get(name: string): string 
 		if (retryAfterMs !== undefined) report.retryAfterMs = retryAfterMs;
 	}
 	return report;
+}
+
+/**
+ * Which kind of story write a request was (webhook edit or follow-up), for counting the 429 answers
+ * discord.js waits out and retries by itself; undefined for any other route.
+ */
+export function rateLimitedWriteKind(info: { method: string; route: string }): 'create' | 'edit' | undefined {
+	if (!info.route.startsWith('/webhooks/')) return undefined;
+	const method = info.method.toUpperCase();
+	if (method === 'PATCH') return 'edit';
+	if (method === 'POST' && !info.route.includes('/messages')) return 'create';
+	return undefined;
 }

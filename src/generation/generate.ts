@@ -11,13 +11,14 @@ import type { CommandContext } from '../interactions/command.js';
 import { displayNameOf } from '../discord/members.js';
 import { createReplyTarget, NO_MENTIONS } from '../discord/reply-target.js';
 import { AlreadyReportedError, describeUpstreamError } from '../interactions/errors.js';
+import type { GenerationOutcome } from '../ops/metrics.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { createNaiveRenderer } from '../render/naive-renderer.js';
 import { createStreamRenderer, type FinishOptions } from '../render/stream-renderer.js';
 import { DeliveryLostError, type MessageView } from '../render/types.js';
 import { passesGuard } from '../guard/guard.js';
 import { regenerateButtonRow, stopButtonRow } from './buttons.js';
-import { RunCancelledError } from './runs.js';
+import { RunCancelledError, type Run } from './runs.js';
 import { RosterFullError } from '../store/index.js';
 import { replyLanguage } from '../i18n/locale.js';
 import { serverLanguage } from '../i18n/server-language.js';
@@ -41,6 +42,18 @@ export async function runGeneration(
 	request: GenerationRequest,
 	context: CommandContext,
 ): Promise<void> {
+	// Registered before the first await, so shutdown either cancels and awaits it or refuses it
+	// (RunsClosedError: the boundary answers "restarting" before a slot is taken or the reply deferred).
+	const run = context.runs.start(interaction.id);
+	try {
+		await admitAndStream(interaction, request, context, run);
+	} finally {
+		run.end();
+	}
+}
+
+async function admitAndStream(interaction: GeneratingInteraction, request: GenerationRequest, context: CommandContext, run: Run): Promise<void> {
+	const receivedAt = Date.now();
 	const admission = await context.fairUse.admit({
 		userId: interaction.user.id,
 		guildId: interaction.guildId,
@@ -49,6 +62,7 @@ export async function runGeneration(
 	if (!admission.admitted) {
 		const { reason, retryAt } = admission.refusal;
 		context.log.info('generation refused', { interactionId: interaction.id, userId: interaction.user.id, reason: reason.key });
+		context.metrics.generation('refused');
 		const language = replyLanguage(interaction);
 		await interaction.reply({
 			content: t(language, 'fairUse.retry', {
@@ -61,13 +75,18 @@ export async function runGeneration(
 		return;
 	}
 	let summary: GenerationSummary | undefined;
+	let refusedByGuard = false;
+	context.metrics.inFlight.inc();
 	try {
 		// Screening and the daily quota: they answer privately themselves when they refuse.
-		if (!(await passesGuard(interaction, context, { inputs: [request.characterName, request.description], quota: 'generation' }))) return;
+		refusedByGuard = !(await passesGuard(interaction, context, { inputs: [request.characterName, request.description], quota: 'generation' }));
+		if (refusedByGuard) return;
 		await interaction.deferReply(request.private ? { flags: MessageFlags.Ephemeral } : {});
-		summary = await streamIntoReply(interaction, request, context);
+		summary = await streamIntoReply(interaction, request, context, run, receivedAt);
 	} finally {
 		admission.release();
+		context.metrics.inFlight.dec();
+		context.metrics.generation(refusedByGuard ? 'refused' : (summary?.outcome ?? 'failed'));
 	}
 	// Logged once the slot is free, so whoever reads this line can start the next one at once.
 	context.log.info('backstory finished', summary.log);
@@ -75,6 +94,7 @@ export async function runGeneration(
 }
 
 interface GenerationSummary {
+	outcome: GenerationOutcome;
 	log: Record<string, unknown>;
 	/** A bug met while streaming, already explained to the user by the final notice. */
 	unexpected?: unknown;
@@ -84,14 +104,24 @@ async function streamIntoReply(
 	interaction: GeneratingInteraction,
 	request: GenerationRequest,
 	context: CommandContext,
+	run: Run,
+	receivedAt: number,
 ): Promise<GenerationSummary> {
 	const runId = interaction.id;
-	const run = context.runs.start(runId);
 	const startedAt = Date.now();
-	const logFields = { interactionId: runId, guildId: interaction.guildId, userId: interaction.user.id };
 	// The UI around the story speaks the asker's language; a notice that ends a public story for
 	// everyone (stopped by …, restarting) speaks the server's. The story itself is never translated.
 	const language = replyLanguage(interaction);
+	// Journaled before any await, so a crash from here on is repaired; the notice's language follows.
+	const journaled = context.journal.start({
+		runId,
+		applicationId: interaction.applicationId,
+		token: interaction.token,
+		authorId: interaction.user.id,
+		private: request.private,
+		authorLanguage: language,
+	});
+	const logFields = { interactionId: runId, guildId: interaction.guildId, userId: interaction.user.id };
 	const [setting, publicLanguage] = await Promise.all([
 		worldSettingFor(interaction.guildId, context),
 		request.private ? Promise.resolve(language) : serverLanguage(interaction, context.stores.settings),
@@ -102,10 +132,14 @@ async function streamIntoReply(
 	context.stores.prompts
 		.set(runId, { characterName: request.characterName, description: request.description })
 		.catch((error: unknown) => context.log.warn('could not keep the prompt for Regenerate', { ...logFields, error }));
+	// The repair after a crash writes "interrupted: the bot restarted" in it.
+	journaled.setPublicLanguage(publicLanguage);
 
 	const target = createReplyTarget(interaction, {
 		ephemeral: request.private,
 		componentsFor: (view) => buttonsFor(view, runId, interaction.user.id, request.private, language),
+		onCreated: (messageId) => journaled.addMessage(messageId),
+		recorder: context.metrics,
 	});
 	const createRenderer = context.config.renderer === 'naive' ? createNaiveRenderer : createStreamRenderer;
 	const renderer = createRenderer(target, {
@@ -118,10 +152,15 @@ async function streamIntoReply(
 
 	let outcome: FinishOptions;
 	let unexpected: unknown;
+	let upstreamEndedAt: number | undefined;
 	try {
+		let first = true;
 		for await (const piece of context.backstories.streamBackstory({ characterName: request.characterName, description: inputText }, { signal })) {
+			if (first) context.metrics.upstreamFirstEvent.observe((Date.now() - receivedAt) / 1_000);
+			first = false;
 			renderer.append(piece);
 		}
+		upstreamEndedAt = Date.now();
 		outcome = renderer.text.trim() === ''
 			? { complete: false, notice: t(language, 'generation.empty') }
 			: { complete: true };
@@ -132,13 +171,17 @@ async function streamIntoReply(
 
 	try {
 		await renderer.finish(outcome);
+		if (upstreamEndedAt !== undefined && !renderer.lost.aborted) context.metrics.finalTextLag.observe((Date.now() - upstreamEndedAt) / 1_000);
 	} finally {
 		run.end();
+		journaled.end();
 	}
+	const result = outcomeOf(outcome, renderer.lost.aborted, signal);
 	if (outcome.complete && !renderer.lost.aborted) {
 		await saveToRoster(interaction, request, renderer.text, target.messageIds[0], context, language);
 	}
 	return {
+		outcome: result,
 		unexpected,
 		log: {
 			...logFields,
@@ -149,6 +192,14 @@ async function streamIntoReply(
 			...(renderer.lost.aborted ? { deliveryError: renderer.lost.reason } : {}),
 		},
 	};
+}
+
+function outcomeOf(finish: FinishOptions, lost: boolean, signal: AbortSignal): GenerationOutcome {
+	if (lost) return 'lost';
+	if (finish.complete) return 'complete';
+	const reason: unknown = signal.aborted ? signal.reason : undefined;
+	if (reason instanceof RunCancelledError) return reason.kind;
+	return 'failed';
 }
 
 function buttonsFor(view: MessageView, runId: string, authorId: string, isPrivate: boolean, language: Language) {

@@ -4,6 +4,7 @@
  */
 
 import { english, type Text } from '../i18n/text.js';
+import { UserFacingError } from '../interactions/errors.js';
 
 /**
  * An abort reason meant to be shown at the end of the partial text. The notice is a catalogue text:
@@ -11,8 +12,23 @@ import { english, type Text } from '../i18n/text.js';
  */
 export class RunCancelledError extends Error {
 	public override readonly name = 'RunCancelledError';
-	public constructor(public readonly notice: Text) {
+	public constructor(
+		public readonly notice: Text,
+		/** `stopped`: someone pressed Stop; `interrupted`: the bot is shutting down. */
+		public readonly kind: 'stopped' | 'interrupted' = 'stopped',
+	) {
 		super(english(notice));
+	}
+}
+
+/**
+ * Thrown by `start` once shutdown began: a run that starts now would never be cancelled or awaited.
+ * A UserFacingError, so the boundary gives whatever command hit it (a backstory, a Regenerate, a
+ * /talk) the same polite "restarting, try again in a minute" in the person's language.
+ */
+export class RunsClosedError extends UserFacingError {
+	public constructor() {
+		super('interaction.restarting');
 	}
 }
 
@@ -29,7 +45,7 @@ export interface RunRegistry {
 	readonly size: number;
 	/** Aborts one run with the given notice; false when it is not running (here). */
 	cancel(id: string, notice: Text): boolean;
-	/** Aborts every run with the given notice. */
+	/** Aborts every run with the given notice and refuses new ones (RunsClosedError): shutdown. */
 	cancelAll(notice: Text): void;
 	/** Resolves when no run is left or the timeout passes; true when all ended. */
 	waitForIdle(timeoutMs: number): Promise<boolean>;
@@ -45,8 +61,10 @@ export function createRunRegistry(): RunRegistry {
 		idleWaiters.clear();
 	};
 
+	let closed = false;
 	return {
 		start(id) {
+			if (closed) throw new RunsClosedError();
 			const controller = new AbortController();
 			const run: Run = {
 				id,
@@ -67,11 +85,12 @@ export function createRunRegistry(): RunRegistry {
 		cancel(id, notice) {
 			const entry = runs.get(id);
 			if (!entry || entry.controller.signal.aborted) return false;
-			entry.controller.abort(new RunCancelledError(notice));
+			entry.controller.abort(new RunCancelledError(notice, 'stopped'));
 			return true;
 		},
 		cancelAll(notice) {
-			for (const { controller } of runs.values()) controller.abort(new RunCancelledError(notice));
+			closed = true;
+			for (const { controller } of runs.values()) controller.abort(new RunCancelledError(notice, 'interrupted'));
 		},
 		waitForIdle(timeoutMs) {
 			if (runs.size === 0) return Promise.resolve(true);

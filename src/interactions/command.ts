@@ -8,7 +8,9 @@ import type { Config } from '../config/config.js';
 import type { FairUse } from '../fair-use/fair-use.js';
 import type { Guard } from '../guard/guard.js';
 import type { RunRegistry } from '../generation/runs.js';
+import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../ops/log.js';
+import type { BotMetrics } from '../ops/metrics.js';
 import type { Stores } from '../store/index.js';
 import type { Talk } from '../talk/talk.js';
 import type { BackstorySource } from '../upstream/types.js';
@@ -22,6 +24,9 @@ export interface CommandContext {
 	stores: Stores;
 	fairUse: FairUse;
 	guard: Guard;
+	/** Records each running generation so a restarted bot can repair what a crash left behind. */
+	journal: Journal;
+	metrics: BotMetrics;
 	/** Conversations with saved characters (Convai's Character API). */
 	talk: Talk;
 }

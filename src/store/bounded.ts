@@ -2,6 +2,13 @@ import { RosterFullError, StoreUnavailableError } from './errors.js';
 
 export const DEFAULT_STORE_TIMEOUT_MS = 2000;
 
+let failureListener: ((error: StoreUnavailableError) => void) | undefined;
+
+/** Told about every store call that failed or timed out (the store-errors metric). One listener per process. */
+export function onStoreFailure(listener: ((error: StoreUnavailableError) => void) | undefined): void {
+	failureListener = listener;
+}
+
 /**
  * Runs one user-visible store operation (which may make several keyv calls) with a total time limit.
  * Any failure that is not a store rule (RosterFullError) becomes a StoreUnavailableError, so callers
@@ -28,10 +35,10 @@ export async function runBounded<T>(
 		// Promise.race subscribes to both, so a late rejection of `work` is handled, not "unhandled".
 		return await Promise.race([work(controller.signal), deadline]);
 	} catch (error) {
-		if (error instanceof StoreUnavailableError || error instanceof RosterFullError) {
-			throw error;
-		}
-		throw new StoreUnavailableError(operation, { cause: error });
+		if (error instanceof RosterFullError) throw error;
+		const failure = error instanceof StoreUnavailableError ? error : new StoreUnavailableError(operation, { cause: error });
+		failureListener?.(failure);
+		throw failure;
 	} finally {
 		clearTimeout(timer);
 	}

@@ -17,7 +17,10 @@ export interface Harness {
 	/** Sends /backstory and resolves once the bot logged that the run finished. */
 	backstory(name: string, description: string, extra?: Partial<Parameters<FakeDiscord['sendCommand']>[0]>): Promise<Interaction>;
 	finished(interaction: Interaction, timeoutMs?: number): Promise<Record<string, unknown>>;
-	restartBot(env?: Record<string, string>): Promise<void>;
+	/** Stops the bot (SIGTERM, or SIGKILL for a crash) and starts it again in the same folder (same SQLite store). */
+	restartBot(env?: Record<string, string>, options?: { signal?: NodeJS.Signals }): Promise<void>;
+	/** Starts one more bot process in the same folder while the first keeps running; close() stops it too. */
+	launchAnother(env?: Record<string, string>): Promise<BotProcess>;
 	close(): Promise<void>;
 }
 
@@ -55,6 +58,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 		return bot;
 	};
 	let bot = await launch();
+	const others: BotProcess[] = [];
 
 	const harness: Harness = {
 		discord,
@@ -70,12 +74,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 			return interaction;
 		},
 		finished: (interaction, timeoutMs = 20_000) => waitForFinished(bot, interaction.id, timeoutMs),
-		async restartBot(extraEnv) {
-			await bot.stop();
+		async restartBot(extraEnv, restart = {}) {
+			await bot.stop(restart.signal);
 			bot = await launch(extraEnv);
 		},
+		async launchAnother(extraEnv) {
+			const other = await launch(extraEnv);
+			others.push(other);
+			return other;
+		},
 		async close() {
-			await bot.stop();
+			await Promise.all([bot, ...others].map((process) => process.stop()));
 			await discord.close();
 			await convai.close();
 			rmSync(folder, { recursive: true, force: true });

@@ -53,8 +53,20 @@ describe('loadConfig', () => {
 		['LOG_LEVEL', 'loud', 'LOG_LEVEL is invalid: expected one of debug, info, warn, error.'],
 		['TALK_COOLDOWN_SECONDS', '-1', 'TALK_COOLDOWN_SECONDS is invalid: expected a whole number of seconds from 0 to 86400.'],
 		['CONVAI_TOTAL_TIMEOUT_MS', '900000', 'CONVAI_TOTAL_TIMEOUT_MS is invalid: expected a whole number of milliseconds from 1000 to 840000.'],
+		// Passed validation once and then died in the SQLite adapter with a stack trace.
+		['STORE_URL', 'sqlite://', 'STORE_URL is invalid: expected sqlite://path/to/file.sqlite (a file path is required), redis://host:port or memory://.'],
+		['STORE_URL', 'postgres://db', 'STORE_URL is invalid: expected sqlite://path/to/file.sqlite (a file path is required), redis://host:port or memory://.'],
+		['METRICS_PORT', '70000', 'METRICS_PORT is invalid: expected a TCP port (0: any free port, logged), a whole number from 0 to 65535 (leave it empty to turn it off).'],
+		['METRICS_PORT', '9x', 'METRICS_PORT is invalid: expected a TCP port (0: any free port, logged), a whole number from 0 to 65535 (leave it empty to turn it off).'],
+		['METRICS_HOST', 'two words', 'METRICS_HOST is invalid: expected a host name or IP address to listen on, such as 127.0.0.1 or 0.0.0.0.'],
 	])('rejects %s=%s with one clear line', (name, value, message) => {
 		expect(problemsOf({ ...REQUIRED, [name]: value })).toEqual([message]);
+	});
+
+	it('leaves the operator endpoints off unless METRICS_PORT is set, on 127.0.0.1 by default', () => {
+		expect(loadConfig(REQUIRED)).toMatchObject({ metricsPort: undefined, metricsHost: '127.0.0.1' });
+		expect(loadConfig({ ...REQUIRED, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })).toMatchObject({ metricsPort: 9464, metricsHost: '0.0.0.0' });
+		expect(loadConfig({ ...REQUIRED, STORE_URL: 'sqlite://data/x.sqlite' }).storeUrl).toBe('sqlite://data/x.sqlite');
 	});
 
 	it('reads the optional values and strips trailing slashes from URLs', () => {
