@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 import type { Logger } from './log.js';
 
 /** A store that does not answer this fast is reported unavailable. */
@@ -12,10 +11,22 @@ export interface HealthSources {
 	pingStore(): Promise<boolean>;
 }
 
-export interface Health {
+export interface Health extends HealthReport {
 	status: 'ok' | 'unavailable';
 	gateway: 'ready' | 'not_ready';
 	store: 'ok' | 'unavailable';
+}
+
+/** What /metrics serves: one process's registry, or the manager's merge of every shard's. */
+export interface MetricsSource {
+	readonly contentType: string;
+	metrics(): Promise<string>;
+}
+
+/** What /healthz answers: 200 when `status` is ok, 503 otherwise, with the whole report as JSON. */
+export interface HealthReport {
+	status: 'ok' | 'unavailable';
+	readonly [detail: string]: unknown;
 }
 
 export interface OpsServer {
@@ -36,16 +47,18 @@ export async function checkHealth(sources: HealthSources): Promise<Health> {
 export async function startOpsServer(options: {
 	host: string;
 	port: number;
-	registry: Registry;
-	health: HealthSources;
+	registry: MetricsSource;
+	/** This process's gateway and store, or a whole-bot report (the shard manager's). */
+	health: HealthSources | (() => Promise<HealthReport>);
 	log: Logger;
 }): Promise<OpsServer> {
 	const { registry, health, log } = options;
+	const report = typeof health === 'function' ? health : (): Promise<HealthReport> => checkHealth(health);
 	const server: Server = createServer((request, response) => {
 		const path = (request.url ?? '/').split('?')[0];
 		const answer = async (): Promise<void> => {
 			if (request.method === 'GET' && path === '/healthz') {
-				const result = await checkHealth(health);
+				const result = await report();
 				response.writeHead(result.status === 'ok' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
 				response.end(JSON.stringify(result));
 			} else if (request.method === 'GET' && path === '/metrics') {
