@@ -2,6 +2,7 @@ import { createBot } from './bot.js';
 import { startDiagnostics } from './ops/diagnostics.js';
 import { createLogger } from './ops/log.js';
 import { loadConfigOrExit } from './config/load.js';
+import { runShardManager } from './shards/run-manager.js';
 
 /** Process managers send SIGKILL after about 10 s; exit on our own terms before that. */
 const HARD_EXIT_MS = 9_500;
@@ -9,6 +10,8 @@ const HARD_EXIT_MS = 9_500;
 const config = loadConfigOrExit();
 
 const log = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.convaiApiKey] });
+// SHARD_COUNT above 1 or auto: this process only launches and supervises the shard processes.
+if (config.sharding.role === 'manager') await runShardManager(config, log);
 const bot = createBot(config, log);
 const diagnostics = startDiagnostics(log);
 

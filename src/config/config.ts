@@ -34,7 +34,22 @@ export interface Config {
 	readonly maxRunningTotal: number;
 	/** `naive` (one write per upstream event) exists only as the benchmark's baseline. */
 	readonly renderer: 'coalescing' | 'naive';
+	/** One process, the shard launcher (SHARD_COUNT above 1 or auto), or one shard it started. */
+	readonly sharding: Sharding;
+	/** Port of `npm run rest-proxy` (@discordjs/proxy). */
+	readonly proxyPort: number;
 }
+
+/**
+ * `single`: SHARD_COUNT unset or 1, the bot runs in this process as before. `manager`: this process
+ * launches `count` shard processes (a number, or `auto` = Discord's recommendation). `shard`: this
+ * process was started by the manager (discord.js sets SHARDING_MANAGER, SHARDS and SHARD_COUNT in
+ * its environment, SHARD_COUNT then being a number).
+ */
+export type Sharding =
+	| { readonly role: 'single' }
+	| { readonly role: 'manager'; readonly count: number | 'auto' }
+	| { readonly role: 'shard'; readonly shardId: number; readonly count: number };
 
 /** Why start-up stopped: one line per problem, each naming the variable and what it expects. */
 export class ConfigError extends Error {
@@ -84,10 +99,39 @@ export function loadConfig(env: Env): Config {
 		renderer: read.optional('RENDERER', 'coalescing (the default) or naive (benchmark baseline)', (value) =>
 			['coalescing', 'naive'].includes(value),
 		) === 'naive' ? 'naive' : 'coalescing',
+		sharding: readSharding(env, problems),
+		proxyPort: Number(read.optional('PROXY_PORT', 'a port number from 1 to 65535', isPort) ?? 8080),
 	};
+	if (config.sharding.role !== 'single' && !/^rediss?:\/\//.test(config.storeUrl)) {
+		problems.push(
+			`SHARD_COUNT=${env['SHARD_COUNT']?.trim()} needs a store every shard process shares: set STORE_URL=redis://host:port (SQLite and memory:// are for one process).`,
+		);
+	}
 
 	if (problems.length > 0) throw new ConfigError(problems);
 	return Object.freeze(config);
+}
+
+/** SHARD_COUNT as the operator writes it (1, a number, auto), or as discord.js sets it in a shard. */
+function readSharding(env: Env, problems: string[]): Sharding {
+	const raw = env['SHARD_COUNT']?.trim() ?? '';
+	if (env['SHARDING_MANAGER'] !== undefined) {
+		const shardId = Number(env['SHARDS']);
+		const count = Number(raw);
+		if (!Number.isInteger(shardId) || !Number.isInteger(count) || shardId < 0 || shardId >= count) {
+			problems.push(`SHARDS/SHARD_COUNT are invalid in a shard process (got ${env['SHARDS']}/${raw}): start the bot with npm start, not by hand.`);
+			return { role: 'single' };
+		}
+		return { role: 'shard', shardId, count };
+	}
+	if (raw === '' || raw === '1') return { role: 'single' };
+	if (raw.toLowerCase() === 'auto') return { role: 'manager', count: 'auto' };
+	const count = Number(raw);
+	if (!Number.isInteger(count) || count < 1 || count > 10_000) {
+		problems.push('SHARD_COUNT is invalid: expected 1 (one process), a whole number of shards from 2 to 10000, or auto.');
+		return { role: 'single' };
+	}
+	return { role: 'manager', count };
 }
 
 function createReader(env: Env, problems: string[]) {
@@ -118,6 +162,10 @@ function createReader(env: Env, problems: string[]) {
 			return parsed;
 		},
 	};
+}
+
+function isPort(value: string): boolean {
+	return /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 65_535;
 }
 
 function isToken(value: string): boolean {
