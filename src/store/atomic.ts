@@ -53,7 +53,7 @@ class RedisAtomicValues implements AtomicValues {
 	}
 
 	private async compareAndSet<T>(key: string, change: (current: T | undefined) => T | undefined, signal: AbortSignal): Promise<T | undefined> {
-		const client = await readyClient(this.adapter);
+		const client = await this.adapter.getClient();
 		const fullKey = this.fullKey(key);
 		for (;;) {
 			signal.throwIfAborted();
@@ -72,7 +72,7 @@ class RedisAtomicValues implements AtomicValues {
 	}
 
 	public async setIfAbsent<T>(key: string, value: T, ttlMs: number): Promise<T | undefined> {
-		const client = await readyClient(this.adapter);
+		const client = await this.adapter.getClient();
 		const fullKey = this.fullKey(key);
 		const ttl = Math.max(1, Math.ceil(ttlMs));
 		for (;;) {
@@ -96,18 +96,6 @@ class RedisAtomicValues implements AtomicValues {
 		const data = await this.keyv.deserialize!<T>(raw);
 		return data?.value as T | undefined;
 	}
-}
-
-/**
- * The adapter's client once it can take commands. getClient() returns as soon as a connect is under
- * way (isOpen), and with disableOfflineQueue a command sent before the handshake ends fails at once.
- * Callers bound the wait (runBounded / settleWithin).
- */
-export async function readyClient(adapter: KeyvRedis<unknown>): Promise<KeyvRedis<unknown>['client']> {
-	const client = await adapter.getClient();
-	// A cluster client has no isReady; ours is always a single-node client (openRedis in keyv.ts).
-	if ('isReady' in client && !client.isReady) await new Promise((resolve) => client.once('ready', resolve));
-	return client;
 }
 
 /**

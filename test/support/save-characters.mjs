@@ -5,8 +5,6 @@ import { createStores } from '../../dist/src/store/index.js';
 
 const [url, namespacePrefix, tag, count] = process.argv.slice(2);
 const stores = createStores(url, { namespacePrefix, rosterCap: 1_000, timeoutMs: 10_000, onError: (error) => console.error(error) });
-// Connect first: with disableOfflineQueue, commands sent while the first connect is under way fail.
-await stores.characters.count({ guildId: '1100000000000000001' });
 await Promise.all(
 	Array.from({ length: Number(count) }, (_, n) =>
 		stores.characters.save({
