@@ -38,7 +38,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 		log,
 		runs,
 		stores,
-		fairUse: createFairUse(config, stores.cooldowns, log),
+		fairUse: createFairUse(config, stores, log),
 		backstories:
 			backstories ??
 			createConvaiClient({

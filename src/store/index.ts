@@ -1,7 +1,9 @@
 import type Keyv from 'keyv';
 import { DEFAULT_STORE_TIMEOUT_MS } from './bounded.js';
 import { KeyvCharacterStore } from './character-store.js';
+import { AtomicCooldowns } from './atomic-cooldown.js';
 import { KeyvCooldownStore } from './cooldown-store.js';
+import { createLeases, type LeaseLimits, type Leases } from './leases.js';
 import { createKeyvFromUrl, disconnectKeyv } from './keyv.js';
 import { KeyvPromptStore } from './prompt-store.js';
 import { cacheSettings } from './cached-settings.js';
@@ -12,6 +14,8 @@ export { DEFAULT_STORE_TIMEOUT_MS, runBounded } from './bounded.js';
 export { RosterFullError, StoreConfigError, StoreUnavailableError } from './errors.js';
 export { createKeyvFromUrl, DEFAULT_STORE_URL, disconnectKeyv } from './keyv.js';
 export * from './types.js';
+export type { AtomicCooldowns } from './atomic-cooldown.js';
+export { LEASE_TTL_MS, type LeaseCap, type LeaseGrant, type LeaseLimits, type Leases } from './leases.js';
 
 export const DEFAULT_ROSTER_CAP = 500;
 export const DEFAULT_NAMESPACE_PREFIX = 'backstory';
@@ -34,6 +38,10 @@ export interface Stores {
 	settings: SettingsStore;
 	cooldowns: CooldownStore;
 	prompts: PromptStore;
+	/** Cooldowns taken atomically (check and write in one step, across processes on Redis). */
+	atomicCooldowns: AtomicCooldowns;
+	/** Running slots for the fair-use caps: in this process, or expiring leases in Redis shared by every process. */
+	leases(limits: LeaseLimits): Leases;
 	/** Disconnects every store; safe to call more than once, never throws. */
 	close(): Promise<void>;
 }
@@ -63,6 +71,7 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 	const cooldownKeyv = open(namespaces.cooldowns);
 	const promptKeyv = open(namespaces.prompts);
 
+	const opened: Leases[] = [];
 	let closing: Promise<void> | undefined;
 	return {
 		characters: new KeyvCharacterStore(characterKeyv, {
@@ -71,9 +80,16 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 		}),
 		settings: cacheSettings(new KeyvSettingsStore(settingsKeyv, timeoutMs)),
 		cooldowns: new KeyvCooldownStore(cooldownKeyv, timeoutMs),
+		atomicCooldowns: new AtomicCooldowns(cooldownKeyv, timeoutMs),
+		leases: (limits) => {
+			const leases = createLeases(cooldownKeyv, limits, options.onError);
+			opened.push(leases);
+			return leases;
+		},
 		prompts: new KeyvPromptStore(promptKeyv, timeoutMs),
 		close() {
 			// Closing a SQLite handle twice is an error, so every later call shares the first attempt.
+			for (const leases of opened) leases.close();
 			closing ??= Promise.all([characterKeyv, settingsKeyv, cooldownKeyv, promptKeyv].map((keyv) => disconnectKeyv(keyv))).then(
 				() => undefined,
 			);
