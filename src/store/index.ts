@@ -7,6 +7,7 @@ import { createLeases, type LeaseLimits, type Leases } from './leases.js';
 import { createKeyvFromUrl, disconnectKeyv } from './keyv.js';
 import { KeyvPromptStore } from './prompt-store.js';
 import { cacheSettings } from './cached-settings.js';
+import { settingsFeed } from './settings-feed.js';
 import { KeyvSettingsStore } from './settings-store.js';
 import type { CharacterStore, CooldownStore, PromptStore, SettingsStore } from './types.js';
 
@@ -72,13 +73,14 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 	const promptKeyv = open(namespaces.prompts);
 
 	const opened: Leases[] = [];
+	const feed = settingsFeed(settingsKeyv, options.onError);
 	let closing: Promise<void> | undefined;
 	return {
 		characters: new KeyvCharacterStore(characterKeyv, {
 			timeoutMs,
 			rosterCap: options.rosterCap ?? DEFAULT_ROSTER_CAP,
 		}),
-		settings: cacheSettings(new KeyvSettingsStore(settingsKeyv, timeoutMs)),
+		settings: cacheSettings(new KeyvSettingsStore(settingsKeyv, timeoutMs), undefined, undefined, feed),
 		cooldowns: new KeyvCooldownStore(cooldownKeyv, timeoutMs),
 		atomicCooldowns: new AtomicCooldowns(cooldownKeyv, timeoutMs),
 		leases: (limits) => {
@@ -90,7 +92,7 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 		close() {
 			// Closing a SQLite handle twice is an error, so every later call shares the first attempt.
 			for (const leases of opened) leases.close();
-			closing ??= Promise.all([characterKeyv, settingsKeyv, cooldownKeyv, promptKeyv].map((keyv) => disconnectKeyv(keyv))).then(
+			closing ??= Promise.all([feed?.close(), ...[characterKeyv, settingsKeyv, cooldownKeyv, promptKeyv].map((keyv) => disconnectKeyv(keyv))]).then(
 				() => undefined,
 			);
 			return closing;

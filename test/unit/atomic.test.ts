@@ -85,3 +85,27 @@ describe.skipIf(!redisAvailable)('atomic values across processes (Redis)', () =>
 		await stores.close();
 	});
 });
+
+describe.skipIf(!redisAvailable)('world settings across processes (Redis)', () => {
+	let redis: TestRedis;
+	beforeAll(async () => {
+		redis = await startTestRedis(3);
+	});
+	afterAll(async () => redis?.stop());
+
+	it('a /setting saved by one process applies to the next read in another, though that one had it cached', async () => {
+		const namespacePrefix = `settings-${randomUUID()}`;
+		const open = () => createStores(redis.url, { namespacePrefix, onError: () => undefined });
+		const [one, two] = [open(), open()];
+		// Let both subscriptions connect.
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		await one.settings.set('g', 'A drowned archipelago.', 'u');
+		expect((await two.settings.get('g'))?.text).toBe('A drowned archipelago.');
+		// two now serves 'g' from memory for 30 s; a change through one must still reach it at once.
+		await one.settings.set('g', 'A desert of glass.', 'u');
+		expect((await two.settings.get('g'))?.text).toBe('A desert of glass.');
+		await one.settings.clear('g');
+		expect(await two.settings.get('g')).toBeUndefined();
+		await Promise.all([one.close(), two.close()]);
+	});
+});
