@@ -112,6 +112,30 @@ export function loadConfig(env: Env): Config {
 	return Object.freeze(config);
 }
 
+/** What `npm run rest-proxy` needs: no bot token (each request carries its own) and no Convai key. */
+export interface ProxyConfig {
+	readonly proxyPort: number;
+	/** Where the proxy sends requests: Discord, or DISCORD_API_URL (without the version). */
+	readonly discordApiUrl: string | undefined;
+	readonly logLevel: LogLevel;
+}
+
+export function loadProxyConfig(env: Env): ProxyConfig {
+	const problems: string[] = [];
+	const read = createReader(env, problems);
+	const config: ProxyConfig = {
+		proxyPort: Number(read.optional('PROXY_PORT', 'a port number from 1 to 65535', isPort) ?? 8080),
+		discordApiUrl: mapOptional(
+			read.optional('DISCORD_API_URL', 'an http(s) URL without the version, such as https://discord.com/api', isHttpUrl),
+			stripTrailingSlash,
+		),
+		logLevel: (read.optional('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, (value) => (LOG_LEVELS as readonly string[]).includes(value)) ??
+			'info') as LogLevel,
+	};
+	if (problems.length > 0) throw new ConfigError(problems);
+	return Object.freeze(config);
+}
+
 /** SHARD_COUNT as the operator writes it (1, a number, auto), or as discord.js sets it in a shard. */
 function readSharding(env: Env, problems: string[]): Sharding {
 	const raw = env['SHARD_COUNT']?.trim() ?? '';
