@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
-import { proxyRequests } from '@discordjs/proxy';
-import { REST } from '@discordjs/rest';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { buffer } from 'node:stream/consumers';
+import { populateErrorResponse, populateSuccessfulResponse } from '@discordjs/proxy';
+import { REST, type RequestMethod, type RouteLike } from '@discordjs/rest';
 import { loadConfigOrExit } from './config/load.js';
 import { createLogger } from './ops/log.js';
 
@@ -17,9 +18,40 @@ const rest = new REST({ ...(config.discordApiUrl ? { api: config.discordApiUrl }
 rest.on('rateLimited', (info) =>
 	log.debug('discord rate limit', { route: info.route, retryAfterMs: info.retryAfter, global: info.global }),
 );
-const handle = proxyRequests(rest);
+/**
+ * @discordjs/proxy's proxyRequests(), with one change: it hands @discordjs/rest the incoming request
+ * stream as the body, so a request that rest retries (after a 429 or a 5xx) goes out again with an
+ * empty body and Discord answers 400. We read the body into memory first, so a retry resends it.
+ */
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+	const url = new URL(req.url ?? '/', 'http://proxy');
+	const headers: Record<string, string> = {};
+	for (const name of ['content-type', 'authorization', 'x-audit-log-reason']) {
+		const value = req.headers[name];
+		if (typeof value === 'string') headers[name] = value;
+	}
+	const body = await buffer(req);
+	try {
+		const response = await rest.queueRequest({
+			fullRoute: url.pathname.replace(/^\/api(\/v\d+)?/, '') as RouteLike,
+			method: (req.method ?? 'GET') as RequestMethod,
+			// The shard's own Authorization header is forwarded; the proxy holds no token.
+			auth: false,
+			passThroughBody: true,
+			...(body.length > 0 ? { body } : {}),
+			query: url.searchParams,
+			headers,
+		});
+		await populateSuccessfulResponse(res, response);
+	} catch (error) {
+		if (!populateErrorResponse(res, error)) throw error;
+	} finally {
+		res.end();
+	}
+}
+
 const server = createServer((req, res) => {
-	Promise.resolve(handle(req, res)).catch((error: unknown) => {
+	handle(req, res).catch((error: unknown) => {
 		log.error('proxy request failed', { method: req.method, error });
 		if (!res.headersSent) res.statusCode = 502;
 		res.end();
