@@ -15,6 +15,9 @@ const config = loadConfigOrExit('proxy');
 const log = createLogger({ level: config.logLevel, secrets: [] });
 
 const rest = new REST({ ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) });
+rest.on('response', (request, response) => {
+	if (response.status === 429) log.debug('discord answered 429; retrying after its delay', { route: request.route });
+});
 rest.on('rateLimited', (info) =>
 	log.debug('discord rate limit', { route: info.route, retryAfterMs: info.retryAfter, global: info.global }),
 );

@@ -83,7 +83,7 @@ describe.skipIf(!redisAvailable)('both shards through npm run rest-proxy (@disco
 		for (const { name, story, interaction } of runs) expect(storyText(bot.discord, interaction, headerOf(name))).toBe(story.text);
 		expect(bot.discord.requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(8);
 		// The 429s met the proxy's limiter (the bot is only pointed at the proxy, never at the fake).
-		expect(proxyLines.some((line) => line.includes('"discord rate limit"'))).toBe(true);
+		expect(proxyLines.some((line) => line.includes('"discord answered 429; retrying after its delay"'))).toBe(true);
 		expect(bot.discord.violations).toEqual([]);
 	}, 60_000);
 });
