@@ -42,7 +42,7 @@ export function settingsFeed(keyv: Keyv, onError: (error: unknown) => void): Set
 		subscriber = sub;
 		sub.on('error', (error: unknown) => {
 			live = false;
-			onError(error);
+			if (!closed) onError(error);
 		});
 		sub.on('ready', () => {
 			// After a reconnect we may have missed messages: drop every cached setting.
@@ -56,7 +56,11 @@ export function settingsFeed(keyv: Keyv, onError: (error: unknown) => void): Set
 		await sub.subscribe(channel, (message: string) => emit(message));
 		live = true;
 	};
-	start().catch(onError);
+	let closed = false;
+	// Closing while the subscription is still connecting rejects it; that is not a store error.
+	start().catch((error: unknown) => {
+		if (!closed) onError(error);
+	});
 
 	return {
 		get live() {
@@ -68,6 +72,7 @@ export function settingsFeed(keyv: Keyv, onError: (error: unknown) => void): Set
 		},
 		onChange: (listener) => void listeners.push(listener),
 		async close() {
+			closed = true;
 			live = false;
 			if (subscriber?.isOpen) subscriber.destroy();
 		},
