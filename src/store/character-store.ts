@@ -67,7 +67,7 @@ export class KeyvCharacterStore implements CharacterStore {
 					(stored) => {
 						const items = stored === undefined ? [] : checkVersion(stored, indexKey(scope)).items;
 						if (items.length >= cap) throw new RosterFullError(cap);
-						return { version: SCHEMA_VERSION, items: [summarize(saved), ...items] };
+						return { version: SCHEMA_VERSION, items: insertNewestFirst(items, summarize(saved)) };
 					},
 					signal,
 				);
@@ -148,6 +148,16 @@ export class KeyvCharacterStore implements CharacterStore {
 		const stored = await this.keyv.get<SavedCharacter>(recordKey(scope, id));
 		return stored === undefined ? undefined : checkVersion(stored, recordKey(scope, id));
 	}
+}
+
+/**
+ * Keeps the index newest first. Saves that raced may reach the index in another order than their
+ * timestamps (a retried compare-and-set, a slower process), so place by createdAt rather
+ * than always in front.
+ */
+function insertNewestFirst(items: CharacterSummary[], added: CharacterSummary): CharacterSummary[] {
+	const at = items.findIndex((item) => item.createdAt <= added.createdAt);
+	return at === -1 ? [...items, added] : [...items.slice(0, at), added, ...items.slice(at)];
 }
 
 /** Private characters go to the author's own list; public ones to the server roster. */
