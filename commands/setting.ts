@@ -6,7 +6,6 @@ import {
 	TimestampStyles,
 	userMention,
 	type ChatInputCommandInteraction,
-	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Command, CommandContext } from '../src/interactions/command.js';
 import { SERVER_ONLY } from '../src/discord/command-scope.js';
@@ -14,60 +13,89 @@ import { normalizeInput } from '../src/discord/input.js';
 import { NO_MENTIONS } from '../src/discord/reply-target.js';
 import { asUserFacing } from '../src/discord/store-errors.js';
 import { UserFacingError } from '../src/interactions/errors.js';
+import { LANGUAGES } from '../src/i18n/catalogue.js';
+import { localizeCommand } from '../src/i18n/commands.js';
+import { isLanguage, LANGUAGE_NAMES, replyLanguage, resolveLanguage } from '../src/i18n/locale.js';
+import { t, type Language } from '../src/i18n/text.js';
 
 export const SETTING_MAX_LENGTH = 1_000;
 
-const data = {
+/** The `/setting language` choice that unpins: notices follow the server's Discord language again. */
+const AUTO = 'auto';
+
+/** Descriptions and every language's names come from the catalogue (`command.setting.…`). */
+const data = localizeCommand({
 	name: 'setting',
-	description: "This server's world setting, added to every /backstory so characters fit the campaign.",
 	...SERVER_ONLY,
 	// No default_member_permissions: `show` is for everyone, so set and clear check Manage Server themselves.
 	options: [
 		{
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'set',
-			description: 'Describe the world every backstory here is written for (Manage Server)',
 			options: [
 				{
 					type: ApplicationCommandOptionType.String,
 					name: 'text',
-					description: 'e.g. A rain-soaked port city ruled by rival merchant guilds, 1890s steampunk.',
 					required: true,
 					min_length: 1,
 					max_length: SETTING_MAX_LENGTH,
 				},
 			],
 		},
-		{ type: ApplicationCommandOptionType.Subcommand, name: 'show', description: "Show this server's world setting" },
-		{ type: ApplicationCommandOptionType.Subcommand, name: 'clear', description: 'Remove the world setting (Manage Server)' },
+		{ type: ApplicationCommandOptionType.Subcommand, name: 'show' },
+		{ type: ApplicationCommandOptionType.Subcommand, name: 'clear' },
+		{
+			type: ApplicationCommandOptionType.Subcommand,
+			name: 'language',
+			options: [
+				{
+					type: ApplicationCommandOptionType.String,
+					name: 'language',
+					required: true,
+					// Endonyms: each reads the same in every language. `auto` is labelled from the catalogue.
+					choices: [{ name: AUTO, value: AUTO }, ...LANGUAGES.map((language) => ({ name: LANGUAGE_NAMES[language], value: language }))],
+				},
+			],
+		},
 	],
-} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
+});
 
 async function execute(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void> {
 	const { guildId } = interaction;
-	if (!guildId) throw new UserFacingError('A world setting belongs to a server; use this command in one.');
+	if (!guildId) throw new UserFacingError('setting.notInServer');
 	const subcommand = interaction.options.getSubcommand(true);
 	// Checked before any store call, so a refusal is instant and says nothing about the setting.
 	if (subcommand !== 'show' && !interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) {
-		throw new UserFacingError('Only members with the Manage Server permission can change the world setting. Anyone can read it with `/setting show`.');
+		throw new UserFacingError('setting.needsManageServer');
 	}
 	const settings = context.stores.settings;
+	const language = replyLanguage(interaction);
 	try {
 		if (subcommand === 'set') {
 			const text = normalizeInput(interaction.options.getString('text', true)).slice(0, SETTING_MAX_LENGTH);
-			if (text === '') throw new UserFacingError('Please describe the world with some letters in it.');
+			if (text === '') throw new UserFacingError('setting.emptyText');
 			await settings.set(guildId, text, interaction.user.id);
-			await reply(interaction, `🌍 World setting saved. Every \`/backstory\` in this server is now written for it:\n${quote(text)}`, true);
+			await reply(interaction, t(language, 'setting.saved', { quote: quote(text) }), true);
 		} else if (subcommand === 'clear') {
 			await settings.clear(guildId);
-			await reply(interaction, '🌍 World setting cleared. Backstories here are written from their description alone again.', true);
+			await reply(interaction, t(language, 'setting.cleared'), true);
+		} else if (subcommand === 'language') {
+			const choice = interaction.options.getString('language', true);
+			const pinned: Language | undefined = isLanguage(choice) ? choice : undefined;
+			await settings.setLanguage(guildId, pinned);
+			const shown = LANGUAGE_NAMES[pinned ?? resolveLanguage(interaction.guildLocale)];
+			await reply(interaction, t(language, pinned ? 'setting.languagePinned' : 'setting.languageAuto', { language: shown }), true);
 		} else {
 			const setting = await settings.get(guildId);
 			await reply(
 				interaction,
 				setting
-					? `🌍 **World setting**\n${quote(setting.text)}\n-# Set by ${userMention(setting.updatedBy)} ${time(Math.floor(setting.updatedAt / 1_000), TimestampStyles.RelativeTime)}. Every \`/backstory\` here is written for it.`
-					: 'This server has no world setting. Someone with Manage Server can add one with `/setting set`, and every `/backstory` here will be written for it.',
+					? t(language, 'setting.show', {
+							quote: quote(setting.text),
+							who: userMention(setting.updatedBy),
+							when: time(Math.floor(setting.updatedAt / 1_000), TimestampStyles.RelativeTime),
+						})
+					: t(language, 'setting.none'),
 				// Public, so the table can see what the campaign is about.
 				false,
 			);

@@ -5,12 +5,17 @@ import { handleInteraction } from './interactions/handle.js';
 import type { Logger } from './ops/log.js';
 import { registerCommands } from './interactions/register.js';
 import { createRunRegistry } from './generation/runs.js';
-import { createStores } from './store/index.js';
+import { createStores, DEFAULT_NAMESPACE_PREFIX, DEFAULT_STORE_TIMEOUT_MS } from './store/index.js';
+import { createTalk } from './talk/talk.js';
+import { createTalkStore } from './talk/talk-store.js';
+import { createCharacterClient } from './upstream/character-client.js';
 import { clientOptions } from './discord/client-options.js';
 import { createConvaiClient } from './upstream/convai-client.js';
 import type { BackstorySource } from './upstream/types.js';
 
-export const RESTART_NOTICE = 'interrupted: the bot is restarting';
+import { text } from './i18n/text.js';
+
+export const RESTART_NOTICE = text('notice.restarting');
 /** Leaves room inside the 10 s that process managers usually grant before SIGKILL. */
 const SHUTDOWN_GRACE_MS = 8_000;
 
@@ -32,6 +37,16 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 		rosterCap: config.maxCharactersPerServer,
 		onError: (error) => log.warn('store error', { error }),
 	});
+	const talkStore = createTalkStore(config.storeUrl, {
+		namespace: `${DEFAULT_NAMESPACE_PREFIX}:talk`,
+		timeoutMs: DEFAULT_STORE_TIMEOUT_MS,
+		onError: (error) => log.warn('store error', { error }),
+	});
+	const characterApi = createCharacterClient({
+		baseUrl: config.convaiApiUrl,
+		apiKey: config.convaiApiKey,
+		idleTimeoutMs: config.convaiIdleTimeoutMs,
+	});
 	let shuttingDown = false;
 	const context = {
 		config,
@@ -47,6 +62,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 				idleTimeoutMs: config.convaiIdleTimeoutMs,
 				totalTimeoutMs: config.convaiTotalTimeoutMs,
 			}),
+		talk: createTalk({ store: talkStore, api: characterApi, log }),
 		isShuttingDown: () => shuttingDown,
 	};
 
@@ -83,7 +99,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 			const allEnded = await runs.waitForIdle(SHUTDOWN_GRACE_MS);
 			if (!allEnded) log.warn('some backstories did not finish before shutdown', { running: runs.size });
 			await client.destroy();
-			await stores.close();
+			await Promise.all([stores.close(), talkStore.close()]);
 			log.info('shut down');
 		},
 	};

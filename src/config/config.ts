@@ -28,6 +28,8 @@ export interface Config {
 	readonly maxCharactersPerServer: number;
 	/** Seconds a user waits between two generations; 0 = no cooldown. */
 	readonly cooldownSeconds: number;
+	/** Seconds a user waits between two /talk messages; 0 = no cooldown. */
+	readonly talkCooldownSeconds: number;
 	/** Running generations allowed at once; 0 = no limit. */
 	readonly maxRunningPerUser: number;
 	readonly maxRunningPerGuild: number;
@@ -93,6 +95,7 @@ export function loadConfig(env: Env): Config {
 			) ?? DEFAULT_STORE_URL,
 		maxCharactersPerServer: read.integer('MAX_CHARACTERS_PER_SERVER', 500, 1, 100_000, 'characters'),
 		cooldownSeconds: read.integer('COOLDOWN_SECONDS', 30, 0, 86_400, 'seconds'),
+		talkCooldownSeconds: read.integer('TALK_COOLDOWN_SECONDS', 5, 0, 86_400, 'seconds'),
 		maxRunningPerUser: read.integer('MAX_RUNNING_PER_USER', 1, 0, 1_000, 'generations'),
 		maxRunningPerGuild: read.integer('MAX_RUNNING_PER_GUILD', 3, 0, 1_000, 'generations'),
 		maxRunningTotal: read.integer('MAX_RUNNING_TOTAL', 20, 0, 10_000, 'generations'),

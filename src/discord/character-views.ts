@@ -10,10 +10,14 @@ import {
 } from 'discord.js';
 import { DISCORD_MESSAGE_LIMIT } from '../render/split.js';
 import type { CharacterSummary, SavedCharacter } from '../store/index.js';
+import type { TalkStatus } from '../talk/talk.js';
+import { voiceName } from '../talk/talk-text.js';
+import { t, type Language } from '../i18n/text.js';
 
 /**
  * How saved characters look in Discord: list pages, autocomplete choices, the header of a shown
- * character and the Markdown export. Pure functions, so the command file only deals with the store.
+ * character and the Markdown export, in the reader's language. Pure functions, so the command file
+ * only deals with the store.
  */
 
 export const PAGE_SIZE = 10;
@@ -36,15 +40,11 @@ export interface ListPage {
 	includesPrivate: boolean;
 }
 
-export const EMPTY_ROSTER =
-	'No characters are saved in this server yet. Write one with `/backstory name:… description:…`: every finished backstory is kept here.';
-
-export function listContent(list: ListPage): string {
-	if (list.total === 0) return EMPTY_ROSTER;
-	const noun = list.total === 1 ? 'character' : 'characters';
+export function listContent(list: ListPage, language: Language): string {
+	if (list.total === 0) return t(language, 'roster.empty');
 	const header = [
-		`📚 **Characters in this server** · page ${list.page} of ${list.pageCount} · ${list.total} ${noun}`,
-		...(list.includesPrivate ? ['-# 🔒 marks your private characters; only you can see this list.'] : []),
+		t(language, 'roster.header', { page: list.page, pages: list.pageCount, total: t(language, 'roster.total', { count: list.total }) }),
+		...(list.includesPrivate ? [`-# ${t(language, 'roster.privateNote')}`] : []),
 	].join('\n');
 	// Two characters with the same name on one page also get their time, so they can be told apart.
 	const counts = countBy(list.items, (item) => foldName(item.name));
@@ -53,9 +53,9 @@ export function listContent(list: ListPage): string {
 			const style = (counts.get(foldName(item.name)) ?? 0) > 1 ? TimestampStyles.ShortDateTime : TimestampStyles.ShortDate;
 			const parts = [
 				`${item.private ? '🔒 ' : ''}**${escapeMarkdown(truncate(item.name, LIST_NAME_MAX))}**`,
-				`by ${escapeMarkdown(truncate(item.authorName, AUTHOR_MAX))}`,
+				t(language, 'roster.by', { author: escapeMarkdown(truncate(item.authorName, AUTHOR_MAX)) }),
 				time(Math.floor(item.createdAt / 1_000), style),
-				...(withLinks && item.messageUrl ? [`[message](<${item.messageUrl}>)`] : []),
+				...(withLinks && item.messageUrl ? [`[${t(language, 'roster.messageLink')}](<${item.messageUrl}>)`] : []),
 			];
 			return `- ${parts.join(' · ')}`;
 		});
@@ -64,7 +64,7 @@ export function listContent(list: ListPage): string {
 	return full.length <= DISCORD_MESSAGE_LIMIT ? full : [header, ...lines(false)].join('\n');
 }
 
-export function pageButtons(list: ListPage, userId: string): APIActionRowComponent<APIComponentInMessageActionRow>[] {
+export function pageButtons(list: ListPage, userId: string, language: Language): APIActionRowComponent<APIComponentInMessageActionRow>[] {
 	if (list.pageCount <= 1) return [];
 	const button = (label: string, page: number, emoji: string): APIComponentInMessageActionRow => ({
 		type: ComponentType.Button,
@@ -77,7 +77,10 @@ export function pageButtons(list: ListPage, userId: string): APIActionRowCompone
 	return [
 		{
 			type: ComponentType.ActionRow,
-			components: [button('Previous', list.page - 1, '◀️'), button('Next', list.page + 1, '▶️')],
+			components: [
+				button(t(language, 'roster.previous'), list.page - 1, '◀️'),
+				button(t(language, 'roster.next'), list.page + 1, '▶️'),
+			],
 		},
 	];
 }
@@ -86,8 +89,8 @@ export function pageButtons(list: ListPage, userId: string): APIActionRowCompone
  * Autocomplete choices, newest first. Names repeat, so each label carries the date; when that is not
  * enough it adds the time, then a number counting from the oldest. The value is the character id.
  */
-export function nameChoices(items: CharacterSummary[]): APIApplicationCommandOptionChoice<string>[] {
-	const labels = items.map((item) => ({ item, when: shortDate(item.createdAt) }));
+export function nameChoices(items: CharacterSummary[], language: Language): APIApplicationCommandOptionChoice<string>[] {
+	const labels = items.map((item) => ({ item, when: shortDate(item.createdAt, language) }));
 	const byDay = countBy(labels, ({ item, when }) => `${foldName(item.name)}|${when}`);
 	for (const label of labels) {
 		if ((byDay.get(`${foldName(label.item.name)}|${label.when}`) ?? 0) > 1) label.when = `${label.when} ${shortTime(label.item.createdAt)}`;
@@ -104,45 +107,59 @@ export function nameChoices(items: CharacterSummary[]): APIApplicationCommandOpt
 	}
 	return labels.map(({ item, when }) => {
 		const lock = item.private ? '🔒 ' : '';
-		const suffix = ` · ${when} · by ${truncate(item.authorName, AUTHOR_MAX)}`;
+		const suffix = ` · ${when} · ${t(language, 'roster.by', { author: truncate(item.authorName, AUTHOR_MAX) })}`;
 		return { name: lock + truncate(item.name, CHOICE_MAX - lock.length - suffix.length) + suffix, value: item.id.slice(0, CHOICE_MAX) };
 	});
 }
 
-/** Said when a typed name matched several characters and the newest was taken. */
-export function sameNameNote(matches: number): string | undefined {
-	return matches > 1 ? `${matches} characters share this name; this is the newest. Pick another from the suggestions.` : undefined;
+/** The `/characters show` line about talking; without a status (store slow) it still says how. */
+export function talkNote(character: SavedCharacter, status: TalkStatus | undefined, language: Language): string {
+	return [
+		t(language, character.private ? 'talk.canTalkPrivately' : 'talk.canTalk'),
+		...(status ? [t(language, 'talk.voiceNote', { voice: voiceName(language, status.voiceType) }), t(language, status.awake ? 'talk.awake' : 'talk.asleep')] : []),
+	].join(' · ');
 }
 
-/** The first lines of `/characters show`, before the text; `note` explains an ambiguous name. */
-export function characterHeader(character: SavedCharacter, note?: string): string {
+/** Said when a typed name matched several characters and the newest was taken. */
+export function sameNameNote(matches: number, language: Language): string | undefined {
+	return matches > 1 ? t(language, 'roster.sameName', { count: matches }) : undefined;
+}
+
+/**
+ * The first lines of `/characters show`, before the text; `note` explains an ambiguous name and
+ * `talkNote` says how the character can be talked to.
+ */
+export function characterHeader(character: SavedCharacter, language: Language, note?: string, talkNote?: string): string {
 	const details = [
-		`by ${escapeMarkdown(character.authorName)}`,
+		t(language, 'roster.by', { author: escapeMarkdown(character.authorName) }),
 		time(Math.floor(character.createdAt / 1_000), TimestampStyles.ShortDate),
-		...(character.private ? ['🔒 private'] : []),
-		...(character.messageUrl ? [`[original message](<${character.messageUrl}>)`] : []),
+		...(character.private ? [`🔒 ${t(language, 'roster.private')}`] : []),
+		...(character.messageUrl ? [`[${t(language, 'roster.originalMessage')}](<${character.messageUrl}>)`] : []),
 	];
-	return [`📜 **${escapeMarkdown(character.name)}**`, `-# ${details.join(' · ')}`, ...(note ? [`-# ${note}`] : []), ''].join('\n');
+	const notes = [note, talkNote].filter((line) => line !== undefined).map((line) => `-# ${line}`);
+	return [`📜 **${escapeMarkdown(character.name)}**`, `-# ${details.join(' · ')}`, ...notes, ''].join('\n');
 }
 
 /** A file people can keep or paste into campaign notes: a heading per character, then its text. */
-export function exportMarkdown(characters: SavedCharacter[], title: string, exportedAt = Date.now()): string {
-	const noun = characters.length === 1 ? 'character' : 'characters';
+export function exportMarkdown(characters: SavedCharacter[], title: string, language: Language, exportedAt = Date.now()): string {
+	const field = (label: 'export.author' | 'export.written' | 'export.description' | 'export.message' | 'export.private', value: string) =>
+		`- ${t(language, label)}: ${value}`;
 	const sections = characters.map((character) =>
 		[
 			`## ${character.name}`,
 			'',
-			`- Author: ${character.authorName}`,
-			`- Written: ${isoMinute(character.createdAt)}`,
-			`- Description: ${character.description}`,
-			...(character.messageUrl ? [`- Message: ${character.messageUrl}`] : []),
-			...(character.private ? ['- Private: only the author can see this character'] : []),
+			field('export.author', character.authorName),
+			field('export.written', isoMinute(character.createdAt)),
+			field('export.description', character.description),
+			...(character.messageUrl ? [field('export.message', character.messageUrl)] : []),
+			...(character.private ? [field('export.private', t(language, 'export.privateNote'))] : []),
 			'',
 			character.text,
 			'',
 		].join('\n'),
 	);
-	return [`# ${title}`, '', `Exported ${isoMinute(exportedAt)}: ${characters.length} ${noun}.`, '', ...sections].join('\n');
+	const exported = t(language, 'export.exported', { when: isoMinute(exportedAt), count: characters.length });
+	return [`# ${title}`, '', exported, '', ...sections].join('\n');
 }
 
 /** A file name Discord accepts everywhere: the character's name in ASCII, or a generic one. */
@@ -162,9 +179,13 @@ export function foldName(name: string): string {
 	return name.normalize('NFKC').trim().toLowerCase();
 }
 
-/** "12 Mar 2026", in UTC: autocomplete labels are plain text, Discord cannot localise them. */
-export function shortDate(ms: number): string {
-	return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(ms);
+/**
+ * "12 Mar 2026" (English), "12. März 2026" (German)…, in UTC: autocomplete labels are plain text, so
+ * Discord cannot localise them. English uses the day-month-year order every reader parses alike.
+ */
+export function shortDate(ms: number, language: Language): string {
+	const locale = language === 'en-US' ? 'en-GB' : language;
+	return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(ms);
 }
 
 function shortTime(ms: number): string {

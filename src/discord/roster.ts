@@ -76,7 +76,7 @@ export async function findCharacter(store: CharacterStore, viewer: Viewer, input
 	matches.sort((a, b) => newestFirst(a.character, b.character));
 	const newest = matches[0];
 	if (!newest) {
-		throw new UserFacingError(`No character called "${wanted}" is saved in this server. Pick one from the suggestions, or see \`/characters list\`.`);
+		throw new UserFacingError('characters.notFound', { name: wanted });
 	}
 	return { ...newest, matches: matches.length };
 }

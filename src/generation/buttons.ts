@@ -33,12 +33,14 @@ export function parseBackstoryButton(args: readonly string[]): BackstoryButton |
 
 type ActionRow = APIActionRowComponent<APIComponentInMessageActionRow>;
 
-export function stopButtonRow(button: Omit<BackstoryButton, 'action'>): ActionRow[] {
-	return [row({ type: ComponentType.Button, style: ButtonStyle.Danger, label: 'Stop', emoji: { name: '⏹️' }, custom_id: backstoryButtonId({ ...button, action: 'stop' }) })];
+/** `label` is already in the reader's language (the catalogue's `generation.stop`). */
+export function stopButtonRow(button: Omit<BackstoryButton, 'action'>, label: string): ActionRow[] {
+	return [row({ type: ComponentType.Button, style: ButtonStyle.Danger, label, emoji: { name: '⏹️' }, custom_id: backstoryButtonId({ ...button, action: 'stop' }) })];
 }
 
-export function regenerateButtonRow(button: Omit<BackstoryButton, 'action'>): ActionRow[] {
-	return [row({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Regenerate', emoji: { name: '🔄' }, custom_id: backstoryButtonId({ ...button, action: 'regen' }) })];
+/** `label` is already in the reader's language (the catalogue's `generation.regenerate`). */
+export function regenerateButtonRow(button: Omit<BackstoryButton, 'action'>, label: string): ActionRow[] {
+	return [row({ type: ComponentType.Button, style: ButtonStyle.Secondary, label, emoji: { name: '🔄' }, custom_id: backstoryButtonId({ ...button, action: 'regen' }) })];
 }
 
 function row(button: APIComponentInMessageActionRow): ActionRow {

@@ -18,6 +18,9 @@ import { DeliveryLostError, type MessageView } from '../render/types.js';
 import { regenerateButtonRow, stopButtonRow } from './buttons.js';
 import { RunCancelledError } from './runs.js';
 import { RosterFullError } from '../store/index.js';
+import { replyLanguage } from '../i18n/locale.js';
+import { serverLanguage } from '../i18n/server-language.js';
+import { render, t, text, type Language, type Text } from '../i18n/text.js';
 
 export interface GenerationRequest {
 	characterName: string;
@@ -44,9 +47,13 @@ export async function runGeneration(
 	});
 	if (!admission.admitted) {
 		const { reason, retryAt } = admission.refusal;
-		context.log.info('generation refused', { interactionId: interaction.id, userId: interaction.user.id, reason });
+		context.log.info('generation refused', { interactionId: interaction.id, userId: interaction.user.id, reason: reason.key });
+		const language = replyLanguage(interaction);
 		await interaction.reply({
-			content: `${reason} You can start another one ${time(Math.ceil(retryAt / 1_000), TimestampStyles.RelativeTime)}.`,
+			content: t(language, 'fairUse.retry', {
+				reason: render(language, reason),
+				when: time(Math.ceil(retryAt / 1_000), TimestampStyles.RelativeTime),
+			}),
 			flags: MessageFlags.Ephemeral,
 			allowedMentions: NO_MENTIONS,
 		});
@@ -79,19 +86,29 @@ async function streamIntoReply(
 	const run = context.runs.start(runId);
 	const startedAt = Date.now();
 	const logFields = { interactionId: runId, guildId: interaction.guildId, userId: interaction.user.id };
+	// The UI around the story speaks the asker's language; a notice that ends a public story for
+	// everyone (stopped by …, restarting) speaks the server's. The story itself is never translated.
+	const language = replyLanguage(interaction);
+	const [setting, publicLanguage] = await Promise.all([
+		worldSettingFor(interaction.guildId, context),
+		request.private ? Promise.resolve(language) : serverLanguage(interaction, context.stores.settings),
+	]);
+	// Written after the setting is read, not before: under a burst of commands the SQLite driver's few
+	// worker threads would otherwise hold every other run's prompt write ahead of this run's setting read,
+	// and Convai would be asked only once the whole burst had been written.
 	context.stores.prompts
 		.set(runId, { characterName: request.characterName, description: request.description })
 		.catch((error: unknown) => context.log.warn('could not keep the prompt for Regenerate', { ...logFields, error }));
-	const setting = await worldSettingFor(interaction.guildId, context);
 
 	const target = createReplyTarget(interaction, {
 		ephemeral: request.private,
-		componentsFor: (view) => buttonsFor(view, runId, interaction.user.id, request.private),
+		componentsFor: (view) => buttonsFor(view, runId, interaction.user.id, request.private, language),
 	});
 	const createRenderer = context.config.renderer === 'naive' ? createNaiveRenderer : createStreamRenderer;
 	const renderer = createRenderer(target, {
 		intervalMs: context.config.editIntervalMs,
-		header: `📜 **${escapeMarkdown(request.characterName)}**\n${setting ? "-# 🌍 written for this server's world setting\n" : ''}`,
+		header: `📜 **${escapeMarkdown(request.characterName)}**\n${setting ? `-# 🌍 ${t(language, 'generation.worldSetting')}\n` : ''}`,
+		writingLine: t(language, 'generation.writing'),
 	});
 	const signal = AbortSignal.any([run.signal, renderer.lost]);
 	const inputText = setting ? `${request.description}\n\nWorld setting: ${setting}` : request.description;
@@ -103,10 +120,10 @@ async function streamIntoReply(
 			renderer.append(piece);
 		}
 		outcome = renderer.text.trim() === ''
-			? { complete: false, notice: 'Convai sent back an empty backstory. Try a different description.' }
+			? { complete: false, notice: t(language, 'generation.empty') }
 			: { complete: true };
 	} catch (error) {
-		outcome = { complete: false, notice: noticeFor(error, signal) };
+		outcome = { complete: false, notice: noticeFor(error, signal, language, publicLanguage) };
 		if (!(error instanceof UpstreamError || signal.aborted)) unexpected = error;
 	}
 
@@ -116,7 +133,7 @@ async function streamIntoReply(
 		run.end();
 	}
 	if (outcome.complete && !renderer.lost.aborted) {
-		await saveToRoster(interaction, request, renderer.text, target.messageIds[0], context);
+		await saveToRoster(interaction, request, renderer.text, target.messageIds[0], context, language);
 	}
 	return {
 		unexpected,
@@ -131,10 +148,10 @@ async function streamIntoReply(
 	};
 }
 
-function buttonsFor(view: MessageView, runId: string, authorId: string, isPrivate: boolean) {
+function buttonsFor(view: MessageView, runId: string, authorId: string, isPrivate: boolean, language: Language) {
 	const button = { runId, authorId, private: isPrivate };
-	if (view.state === 'writing') return stopButtonRow(button);
-	if (view.state === 'complete') return regenerateButtonRow(button);
+	if (view.state === 'writing') return stopButtonRow(button, t(language, 'generation.stop'));
+	if (view.state === 'complete') return regenerateButtonRow(button, t(language, 'generation.regenerate'));
 	return [];
 }
 
@@ -154,6 +171,7 @@ async function saveToRoster(
 	text: string,
 	firstMessageId: string | undefined,
 	context: CommandContext,
+	language: Language,
 ): Promise<void> {
 	const { guildId, channelId } = interaction;
 	try {
@@ -170,25 +188,25 @@ async function saveToRoster(
 	} catch (error) {
 		context.log.warn('could not save a character', { interactionId: interaction.id, guildId, error });
 		await interaction
-			.followUp({ content: rosterFailureText(error, request.private), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS })
+			.followUp({ content: render(language, rosterFailureText(error, request.private)), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS })
 			.catch((followUpError: unknown) => context.log.warn('could not report a failed save', { error: followUpError }));
 	}
 }
 
-function rosterFailureText(error: unknown, isPrivate: boolean): string {
+function rosterFailureText(error: unknown, isPrivate: boolean): Text {
 	if (error instanceof RosterFullError) {
-		const list = isPrivate ? 'your private character list' : "this server's roster";
-		return `This backstory was not saved: ${list} is full (${error.cap} characters). Remove some with \`/characters delete\`.`;
+		return text(isPrivate ? 'generation.notSavedPrivateFull' : 'generation.notSavedServerFull', { count: error.cap });
 	}
-	return 'This backstory was written but could not be saved to the roster: the character store is unavailable right now.';
+	return text('generation.notSavedStoreDown');
 }
 
-function noticeFor(error: unknown, signal: AbortSignal): string | undefined {
+/** A cancellation concerns everyone reading the story (`publicLanguage`); a failure answers the asker. */
+function noticeFor(error: unknown, signal: AbortSignal, language: Language, publicLanguage: Language): string | undefined {
 	if (signal.aborted) {
 		const reason: unknown = signal.reason;
-		if (reason instanceof RunCancelledError) return reason.notice;
+		if (reason instanceof RunCancelledError) return render(publicLanguage, reason.notice);
 		if (reason instanceof DeliveryLostError) return undefined;
 	}
-	if (error instanceof UpstreamError) return describeUpstreamError(error);
-	return 'something went wrong on our side; the text so far is kept';
+	if (error instanceof UpstreamError) return render(language, describeUpstreamError(error));
+	return t(language, 'generation.failed');
 }

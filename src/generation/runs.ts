@@ -3,11 +3,16 @@
  * their AbortSignal; the reason carries the notice the user will read.
  */
 
-/** An abort reason meant to be shown to the user at the end of the partial text. */
+import { english, type Text } from '../i18n/text.js';
+
+/**
+ * An abort reason meant to be shown at the end of the partial text. The notice is a catalogue text:
+ * the generation puts it into the channel's language (it concerns everyone who reads the story).
+ */
 export class RunCancelledError extends Error {
 	public override readonly name = 'RunCancelledError';
-	public constructor(public readonly notice: string) {
-		super(notice);
+	public constructor(public readonly notice: Text) {
+		super(english(notice));
 	}
 }
 
@@ -23,9 +28,9 @@ export interface RunRegistry {
 	get(id: string): Run | undefined;
 	readonly size: number;
 	/** Aborts one run with the given notice; false when it is not running (here). */
-	cancel(id: string, notice: string): boolean;
+	cancel(id: string, notice: Text): boolean;
 	/** Aborts every run with the given notice. */
-	cancelAll(notice: string): void;
+	cancelAll(notice: Text): void;
 	/** Resolves when no run is left or the timeout passes; true when all ended. */
 	waitForIdle(timeoutMs: number): Promise<boolean>;
 }

@@ -9,6 +9,7 @@ import type { FairUse } from '../fair-use/fair-use.js';
 import type { RunRegistry } from '../generation/runs.js';
 import type { Logger } from '../ops/log.js';
 import type { Stores } from '../store/index.js';
+import type { Talk } from '../talk/talk.js';
 import type { BackstorySource } from '../upstream/types.js';
 
 /** What every command handler can use; injected so tests and other front ends can swap any part. */
@@ -19,6 +20,8 @@ export interface CommandContext {
 	runs: RunRegistry;
 	stores: Stores;
 	fairUse: FairUse;
+	/** Conversations with saved characters (Convai's Character API). */
+	talk: Talk;
 }
 
 /**

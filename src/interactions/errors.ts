@@ -1,41 +1,45 @@
+import { english, text, type Text, type TextKey, type TextVars } from '../i18n/text.js';
 import type { UpstreamError } from '../upstream/errors.js';
 
 /**
- * Errors are split in two families: those whose message is written for the person in Discord
- * (UserFacingError and the upstream failures), and everything else, which is a bug and is only logged.
+ * Errors are split in two families: those written for the person in Discord (UserFacingError and
+ * the upstream failures), and everything else, which is a bug and is only logged.
  */
 
-/** A problem the user can act on; its message is safe to show in Discord as is. */
+/**
+ * A problem the user can act on. It carries a catalogue id, not a sentence: the error boundary
+ * translates it into the language of the person it answers. Its `message` is the English, for logs.
+ */
 export class UserFacingError extends Error {
 	public override readonly name = 'UserFacingError';
-}
+	public readonly text: Text;
 
-/** One sentence for users about an upstream failure; never contains a key or a stack trace. */
-export function describeUpstreamError(error: UpstreamError): string {
-	switch (error.code) {
-		case 'unauthorized':
-			return 'Convai rejected the API key. Server owner: check `CONVAI_API_KEY` and that your Convai plan includes the Backstory API (Professional plan or above).';
-		case 'busy':
-			return 'Convai is busy right now (rate limited). Please try again in a minute.';
-		case 'unavailable':
-			return 'Convai is unavailable right now. Please try again in a few minutes.';
-		case 'rejected':
-			return error.detail
-				? `Convai could not write this backstory: ${truncate(error.detail, 300)}`
-				: 'Convai could not write this backstory. Try a different description.';
-		case 'interrupted':
-			return 'interrupted: the connection to Convai dropped';
-		case 'idle-timeout':
-			return 'timed out: Convai stopped sending text';
-		case 'total-timeout':
-			return 'timed out: the backstory took too long to write';
-		case 'protocol':
-			return 'Convai sent a response the bot could not read. Please try again later.';
+	public constructor(key: TextKey | Text, vars?: TextVars, options?: { cause?: unknown }) {
+		const message = typeof key === 'string' ? text(key, vars) : key;
+		super(english(message), options);
+		this.text = message;
 	}
 }
 
-function truncate(text: string, max: number): string {
-	return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+const UPSTREAM_TEXT = {
+	unauthorized: 'upstream.unauthorized',
+	busy: 'upstream.busy',
+	unavailable: 'upstream.unavailable',
+	rejected: 'upstream.rejected',
+	interrupted: 'upstream.interrupted',
+	'idle-timeout': 'upstream.idleTimeout',
+	'total-timeout': 'upstream.totalTimeout',
+	protocol: 'upstream.protocol',
+} as const satisfies Record<UpstreamError['code'], TextKey>;
+
+/** One sentence for users about an upstream failure; never contains a key or a stack trace. */
+export function describeUpstreamError(error: UpstreamError): Text {
+	if (error.code === 'rejected' && error.detail) return text('upstream.rejectedWithDetail', { detail: truncate(error.detail, 300) });
+	return text(UPSTREAM_TEXT[error.code]);
+}
+
+function truncate(value: string, max: number): string {
+	return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
 }
 
 /**

@@ -3,10 +3,8 @@ import { findCommand } from '../commands.js';
 import type { CommandContext } from './command.js';
 import { NO_MENTIONS } from '../discord/reply-target.js';
 import { AlreadyReportedError, UserFacingError } from './errors.js';
-
-export const GENERIC_FAILURE =
-	'Something went wrong while running this command. It has been logged; please try again in a moment.';
-export const RESTARTING = 'The bot is restarting right now. Please try again in a minute.';
+import { replyLanguage } from '../i18n/locale.js';
+import { render, text, type Text } from '../i18n/text.js';
 
 export interface InteractionContext extends CommandContext {
 	/** True once shutdown has begun: new commands are turned away politely. */
@@ -41,26 +39,27 @@ export async function handleInteraction(interaction: Interaction, context: Inter
 	const command = findCommand(name);
 	const startsWork = interaction.isChatInputCommand() || (command?.buttonStartsWork?.(args) ?? false);
 	if (!command || (context.isShuttingDown() && startsWork)) {
-		await answer(interaction, command ? RESTARTING : 'This is not known to the bot any more.', context);
+		await answer(interaction, text(command ? 'interaction.restarting' : 'interaction.unknown'), context);
 		return;
 	}
 	try {
 		if (interaction.isChatInputCommand()) await command.execute(interaction, context);
 		else if (command.handleButton) await command.handleButton(interaction, args, context);
-		else throw new UserFacingError('This button no longer works.');
+		else throw new UserFacingError('interaction.buttonGone');
 	} catch (error) {
 		if (error instanceof UserFacingError) {
 			context.log.info('refused', { ...fields, reason: error.message });
-			await answer(interaction, error.message, context);
+			await answer(interaction, error.text, context);
 			return;
 		}
 		context.log.error('command failed', { ...fields, error });
-		if (!(error instanceof AlreadyReportedError)) await answer(interaction, GENERIC_FAILURE, context);
+		if (!(error instanceof AlreadyReportedError)) await answer(interaction, text('interaction.genericFailure'), context);
 	}
 }
 
-/** Answers in whatever way the interaction's state still allows, and never throws. */
-async function answer(interaction: RepliableInteraction, content: string, context: CommandContext): Promise<void> {
+/** Answers in the user's language, in whatever way the interaction's state still allows, and never throws. */
+async function answer(interaction: RepliableInteraction, message: Text, context: CommandContext): Promise<void> {
+	const content = render(replyLanguage(interaction), message);
 	try {
 		if (interaction.deferred && !interaction.replied && !interaction.isButton()) {
 			await interaction.editReply({ content: `⚠️ ${content}`, allowedMentions: NO_MENTIONS, components: [] });

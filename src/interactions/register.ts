@@ -15,7 +15,9 @@ export async function registerCommands(
 	const manager = client.application.commands;
 	const scope = options.guildId ? `server ${options.guildId}` : 'all servers (global)';
 	if (!options.force) {
-		const existing = options.guildId ? await manager.fetch({ guildId: options.guildId }) : await manager.fetch();
+		// Without withLocalizations Discord leaves the localization maps out, and equals() (which compares
+		// them) would see a change on every start.
+		const existing = await manager.fetch({ ...(options.guildId ? { guildId: options.guildId } : {}), withLocalizations: true });
 		const upToDate =
 			existing.size === commands.length &&
 			commands.every((command) =>

@@ -1,23 +1,25 @@
-import { DISCORD_MESSAGE_LIMIT, fits, takePiece } from './split.js';
+import { DISCORD_MESSAGE_LIMIT, fits, LOOKAHEAD, takePiece } from './split.js';
 import { DeliveryLostError, type MessageView, type ReplyTarget } from './types.js';
+import { WriteBudget, type WriteBudgetOptions } from './write-budget.js';
 
-export const WRITING_MARKER = '\n\n-# ✍️ writing…';
+/** The line under a message still being written; `line` is already in the reader's language. */
+export function writingMarker(line: string): string {
+	return `\n\n-# ✍️ ${line}`;
+}
 /** Consecutive failed writes after which a reply is given up as undeliverable. */
 const MAX_CONSECUTIVE_FAILURES = 5;
 const MAX_BACKOFF_MS = 10_000;
-/**
- * A follow-up that continues a message just finished goes out this soon after it, so a reader is not
- * left a whole interval with the story cut mid-thought. Only one create a time gets the short gap, so
- * a reply stays within Discord's 5 writes per 2 seconds.
- */
-const ROLLOVER_GAP_MS = 250;
 
 export interface StreamRendererOptions {
 	/** Minimum time between the starts of two writes to this reply. */
 	intervalMs: number;
 	/** Shown at the top of the first message, e.g. the character's name (already markdown-escaped). */
 	header?: string;
+	/** The "writing…" line under the last message while text arrives, already translated. */
+	writingLine: string;
 	limit?: number;
+	/** The reply's rate-limit bucket before Discord reports its own (default 4 writes per 2 s). */
+	budget?: Omit<WriteBudgetOptions, 'now'>;
 	now?: () => number;
 }
 
@@ -40,16 +42,21 @@ export interface StreamRenderer {
 }
 
 /**
- * Streams a growing text into a series of messages, one write in flight at a time and at most one
- * write per interval. Nothing is queued: each write sends whatever is newest, so a slow or
- * rate-limited Discord costs freshness, never text. Parts that overflow a message are frozen at the
- * best boundary and never change again; only the last message is edited as the text grows.
+ * Streams a growing text into a series of messages, one write in flight at a time. Ordinary edits
+ * are at least `intervalMs` apart; the first text, the final write and a rollover's new message go
+ * as soon as the reply's write budget allows. Nothing is
+ * queued: each write sends whatever is newest, so a slow or rate-limited Discord costs freshness,
+ * never text. Parts that overflow a message are frozen exactly where `splitText` would cut the
+ * finished text and never change again; only the last message is edited as the text grows.
  */
 export function createStreamRenderer(target: ReplyTarget, options: StreamRendererOptions): StreamRenderer {
 	const limit = options.limit ?? DISCORD_MESSAGE_LIMIT;
 	const header = options.header ?? '';
 	const now = options.now ?? Date.now;
 	const lostController = new AbortController();
+	const marker = writingMarker(options.writingLine);
+	const budget = new WriteBudget({ ...options.budget, now });
+	const unsubscribe = target.onBudgetReport?.((report) => budget.report(report));
 
 	let text = '';
 	const frozen: string[] = [];
@@ -60,10 +67,10 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 	let finishing: FinishOptions | undefined;
 	let inFlight = false;
 	let lastWriteAt = Number.NEGATIVE_INFINITY;
-	let lastWriteCreated = false;
 	let failures = 0;
 	let retryAt = Number.NEGATIVE_INFINITY;
 	let timer: NodeJS.Timeout | undefined;
+	let timerDueAt = Number.POSITIVE_INFINITY;
 	let settled: (() => void) | undefined;
 	const whenSettled = new Promise<void>((resolve) => {
 		settled = resolve;
@@ -72,16 +79,24 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 	const headerFor = (index: number): string => (index === 0 ? header : '');
 
 	const tailSuffix = (): string => {
-		if (!finishing) return WRITING_MARKER;
+		if (!finishing) return marker;
 		return finishing.notice ? `\n\n*${finishing.notice}*` : '';
 	};
 
-	/** Freezes whole messages off the front of the tail while the tail does not fit in one message. */
+	/**
+	 * Freezes whole messages off the front of the tail. While streaming, only once the tail runs
+	 * LOOKAHEAD units past a message: takePiece then sees everything it would see in the finished
+	 * text, so the cut is the one splitText makes (never where the latest event happened to end,
+	 * which is mid-word or mid-emoji with token-sized events). At the end, whenever the tail and
+	 * its notice do not fit.
+	 */
 	const freezeOverflow = (): void => {
 		for (;;) {
-			const rest = text.slice(tailStart);
 			const room = limit - headerFor(frozen.length).length;
-			if (fits(rest, room - tailSuffix().length, tailCarry)) return;
+			// Measured without slicing: a slice flattens the whole appended text, once per event otherwise.
+			if (!finishing && text.length - tailStart < room - tailCarry.length + LOOKAHEAD) return;
+			const rest = text.slice(tailStart);
+			if (finishing && fits(rest, room - tailSuffix().length, tailCarry)) return;
 			const piece = takePiece(rest, room, tailCarry);
 			frozen.push(headerFor(frozen.length) + piece.content);
 			tailStart += piece.consumed;
@@ -102,7 +117,9 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 			}
 			return views;
 		}
-		// freezeOverflow guarantees the tail fits, so this piece takes all of it (closing an open fence).
+		// Once finishing, freezeOverflow guarantees the tail fits, so this piece takes all of it (closing an
+		// open fence). While streaming, a tail about to be frozen may not fit beside the marker: it shows up
+		// to a clean boundary, and the rest follows in the next message.
 		const suffix = tailSuffix();
 		const room = limit - headerFor(index).length - suffix.length;
 		const content = headerFor(index) + takePiece(rest, room, tailCarry).content + suffix;
@@ -120,33 +137,47 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 		return undefined;
 	};
 
-	const settle = (): void => {
+	const clearTimer = (): void => {
 		if (timer) clearTimeout(timer);
 		timer = undefined;
+		timerDueAt = Number.POSITIVE_INFINITY;
+	};
+
+	const settle = (): void => {
+		clearTimer();
+		unsubscribe?.();
 		settled?.();
 	};
 
-	const pump = (): void => {
-		// A scheduled write will send whatever is newest when it fires: no need to look now.
-		if (inFlight || timer || lostController.signal.aborted) return;
+	/** `recheck`: something urgent may have come up, so a pending timer is not a reason to skip looking. */
+	const pump = (recheck = false): void => {
+		if (inFlight || lostController.signal.aborted || (timer && !recheck)) return;
 		const write = nextWrite();
 		if (!write) {
 			if (finishing) settle();
 			return;
 		}
 		const exists = write.index === 0 || shown[write.index] !== undefined;
-		const gap = exists || lastWriteCreated ? options.intervalMs : Math.min(options.intervalMs, ROLLOVER_GAP_MS);
-		const wait = Math.max(lastWriteAt + gap, retryAt) - now();
-		if (wait > 0) {
+		// Readers wait on these; ordinary edits of a growing message only add a few words. A message's
+		// freeze is paced like any edit (it is the edit that would have come next anyway, so a rollover
+		// costs no extra write), and the new message that continues it follows at once.
+		const urgent = finishing !== undefined || !exists || shown[0] === undefined;
+		const dueAt = Math.max(urgent ? 0 : lastWriteAt + options.intervalMs, budget.nextSlotAt(), retryAt);
+		if (dueAt > now()) {
+			if (timer && timerDueAt <= dueAt) return;
+			clearTimer();
+			timerDueAt = dueAt;
 			timer = setTimeout(() => {
 				timer = undefined;
+				timerDueAt = Number.POSITIVE_INFINITY;
 				pump();
-			}, wait);
+			}, dueAt - now());
 			return;
 		}
+		clearTimer();
 		inFlight = true;
 		lastWriteAt = now();
-		lastWriteCreated = !exists;
+		budget.record();
 		const request = exists ? target.edit(write.index, write.view) : target.create(write.index, write.view);
 		request.then(
 			() => {
@@ -172,15 +203,16 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 		append(piece: string): void {
 			if (finishing || piece === '') return;
 			text += piece;
+			const frozenBefore = frozen.length;
 			freezeOverflow();
-			pump();
+			pump(frozen.length !== frozenBefore);
 		},
 		finish(finishOptions: FinishOptions): Promise<void> {
 			if (!finishing) {
 				finishing = finishOptions;
 				freezeOverflow();
 				if (lostController.signal.aborted) settle();
-				pump();
+				pump(true);
 			}
 			return whenSettled;
 		},

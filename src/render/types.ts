@@ -2,6 +2,7 @@
  * What the streaming renderer asks of a place that shows messages (Discord, a terminal, a test fake).
  * The renderer never imports discord.js; an adapter implements this interface.
  */
+import type { BudgetReport } from './write-budget.js';
 
 /**
  * - `writing`: the last message while text is still arriving.
@@ -20,6 +21,11 @@ export interface ReplyTarget {
 	edit(index: number, view: MessageView): Promise<void>;
 	/** Creates message `index` (> 0) as a follow-up after message `index - 1`. */
 	create(index: number, view: MessageView): Promise<void>;
+	/**
+	 * Optional: calls `listener` with what the platform says about this reply's rate-limit bucket
+	 * (after each write, and when a write is held by a 429). Returns the unsubscribe function.
+	 */
+	onBudgetReport?(listener: (report: BudgetReport) => void): () => void;
 }
 
 /**

@@ -1,7 +1,9 @@
+import { text, type Text } from '../i18n/text.js';
+
 /**
- * Errors raised by the character store. Their messages are written for people in Discord, but
- * commands usually pick their own sentence (e.g. "your backstory was still written but could not
- * be saved"), which is why each error also carries structured fields.
+ * Errors raised by the character store. Their messages are English for logs; `text` is what people
+ * in Discord read (translated where it is shown), though commands usually pick their own sentence
+ * (e.g. "your backstory was still written but could not be saved") from the structured fields.
  */
 
 /**
@@ -12,9 +14,10 @@ export class StoreUnavailableError extends Error {
 	public override readonly name = 'StoreUnavailableError';
 	/** Which store call failed, e.g. `characters.save`; for logs and for choosing the wording. */
 	public readonly operation: string;
+	public readonly text: Text = text('store.unavailable');
 
 	public constructor(operation: string, options: { cause?: unknown } = {}) {
-		super('The character store is unavailable right now. Please try again later.', { cause: options.cause });
+		super(`The character store is unavailable (${operation} failed or timed out).`, { cause: options.cause });
 		this.operation = operation;
 	}
 }
@@ -23,10 +26,12 @@ export class StoreUnavailableError extends Error {
 export class RosterFullError extends Error {
 	public override readonly name = 'RosterFullError';
 	public readonly cap: number;
+	public readonly text: Text;
 
 	public constructor(cap: number) {
-		super(`This roster is full (${cap} characters). Delete a character before saving a new one.`);
+		super(`This roster is full (${cap} characters).`);
 		this.cap = cap;
+		this.text = text('store.rosterFull', { count: cap });
 	}
 }
 

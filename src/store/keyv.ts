@@ -18,6 +18,14 @@ export const DEFAULT_STORE_URL = 'sqlite://data/backstory.sqlite';
 const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
 /** How long SQLite waits on a lock held by another connection (our three stores open one each). */
 const SQLITE_BUSY_TIMEOUT_MS = 1000;
+/**
+ * WAL lets the stores' connections read while one writes, and with synchronous=NORMAL a commit is an
+ * append to the log with no fsync (a power cut may lose the last commits, never corrupt the file). With
+ * SQLite's default rollback journal every write fsynced several times while holding the file lock:
+ * under a burst of commands the roster saves and prompt writes queued behind each other for seconds.
+ * journal_mode is kept in the file; synchronous is per connection, so every connection sets both.
+ */
+const SQLITE_PRAGMAS = ['PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL'];
 
 /**
  * Opens a Keyv for STORE_URL: `sqlite://path`, `redis://…` / `rediss://…`, or `memory://` (tests).
@@ -67,9 +75,9 @@ function openSqlite(storeUrl: string, options: KeyvFromUrlOptions): Keyv {
 	const adapter = new KeyvSqlite({ uri: storeUrl, busyTimeout: SQLITE_BUSY_TIMEOUT_MS });
 	const keyv = new Keyv(adapter, { namespace: options.namespace });
 	// The adapter opens the file in a promise nobody awaits until the first query. If opening fails
-	// before that, the rejection would be unhandled and kill the process; this probe handles it
+	// before that, the rejection would be unhandled and kill the process; these first queries handle it
 	// (the adapter also emits the error, which reaches onError through keyv).
-	adapter.query('SELECT 1').catch(() => undefined);
+	for (const pragma of SQLITE_PRAGMAS) adapter.query(pragma).catch(() => undefined);
 	return keyv;
 }
 

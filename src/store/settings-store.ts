@@ -6,7 +6,12 @@ interface StoredWorldSetting extends WorldSetting {
 	version: typeof SCHEMA_VERSION;
 }
 
-/** One key per server holding its world setting. */
+interface StoredLanguage {
+	version: typeof SCHEMA_VERSION;
+	language: string;
+}
+
+/** One key per server holding its world setting, and a sibling key for its pinned language. */
 export class KeyvSettingsStore implements SettingsStore {
 	public constructor(
 		private readonly keyv: Keyv,
@@ -38,6 +43,24 @@ export class KeyvSettingsStore implements SettingsStore {
 	public async clear(guildId: string): Promise<void> {
 		await runBounded('settings.clear', this.timeoutMs, () => this.keyv.delete(settingKey(guildId)));
 	}
+
+	public async getLanguage(guildId: string): Promise<string | undefined> {
+		return runBounded('settings.getLanguage', this.timeoutMs, async () => {
+			const stored = await this.keyv.get<StoredLanguage>(languageKey(guildId));
+			return stored?.version === SCHEMA_VERSION ? stored.language : undefined;
+		});
+	}
+
+	public async setLanguage(guildId: string, language: string | undefined): Promise<void> {
+		await runBounded('settings.setLanguage', this.timeoutMs, async () => {
+			if (language === undefined) await this.keyv.delete(languageKey(guildId));
+			else await this.keyv.set(languageKey(guildId), { version: SCHEMA_VERSION, language } satisfies StoredLanguage);
+		});
+	}
+}
+
+function languageKey(guildId: string): string {
+	return `guild:${guildId}:language`;
 }
 
 function settingKey(guildId: string): string {

@@ -81,6 +81,10 @@ export interface SettingsStore {
 	get(guildId: string): Promise<WorldSetting | undefined>;
 	set(guildId: string, text: string, updatedBy: string): Promise<WorldSetting>;
 	clear(guildId: string): Promise<void>;
+	/** The language pinned with `/setting language` for public notices (a catalogue language id), if any. */
+	getLanguage(guildId: string): Promise<string | undefined>;
+	/** Pins a language; undefined unpins (notices follow the server's Discord language again). */
+	setLanguage(guildId: string, language: string | undefined): Promise<void>;
 }
 
 /** Per-user cooldowns; entries expire by themselves (storage TTL). */

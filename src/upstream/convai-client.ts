@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { UpstreamError } from './errors.js';
 import { isEventStream, toUpstreamError } from './http-errors.js';
+import { endpointUrl, errorCode, firstHeader, redact } from './http-util.js';
 import { createSseDecoder } from './sse.js';
 import type { BackstoryRequest, BackstorySource, StreamOptions } from './types.js';
 
@@ -34,9 +35,8 @@ interface ClientConfig {
 type ResponseBody = Dispatcher.ResponseData['body'];
 
 export function createConvaiClient(options: ConvaiClientOptions): BackstorySource {
-	const base = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
 	const config: ClientConfig = {
-		endpoint: new URL(BACKSTORY_PATH, base),
+		endpoint: endpointUrl(options.baseUrl, BACKSTORY_PATH),
 		apiKey: options.apiKey,
 		idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
 		totalTimeoutMs: options.totalTimeoutMs ?? 600_000,
@@ -214,20 +214,4 @@ function midStreamFailure(signal: AbortSignal, error: unknown, config: ClientCon
 	return new UpstreamError('interrupted', `The connection to Convai dropped mid-stream (${errorCode(error)})`, {
 		cause: error,
 	});
-}
-
-function errorCode(error: unknown): string {
-	if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
-		return error.code;
-	}
-	return error instanceof Error ? error.name : 'unknown error';
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-	return Array.isArray(value) ? value[0] : value;
-}
-
-/** Error bodies end up in logs and, for 'rejected', in Discord; an upstream might echo the key back. */
-function redact(text: string, secret: string): string {
-	return secret === '' ? text : text.split(secret).join('[redacted]');
 }

@@ -15,11 +15,20 @@ export function isEventStream(contentType: string | undefined): boolean {
 	return mediaTypeOf(contentType) === 'text/event-stream';
 }
 
+/** What a successful answer looks like: the backstory endpoint streams, the character endpoints answer JSON. */
+export type ExpectedAnswer = 'event-stream' | 'json';
+
 /**
- * Classifies a response that is not a usable event stream. The single place that decides which
- * HTTP failure means what, so the user-facing sentence for each code stays consistent.
+ * Classifies a response that is not a usable answer (an event stream, or for the character
+ * endpoints a JSON answer with the expected fields). The single place that decides which HTTP
+ * failure means what, so the user-facing sentence for each code stays consistent.
  */
-export function toUpstreamError(status: number, contentType: string | undefined, bodyText: string): UpstreamError {
+export function toUpstreamError(
+	status: number,
+	contentType: string | undefined,
+	bodyText: string,
+	expected: ExpectedAnswer = 'event-stream',
+): UpstreamError {
 	const mediaType = mediaTypeOf(contentType);
 	const isJson = mediaType === 'application/json' || mediaType.endsWith('+json');
 	const json = isJson ? parseJson(bodyText) : undefined;
@@ -37,9 +46,12 @@ export function toUpstreamError(status: number, contentType: string | undefined,
 	if (status >= 400) return fail('rejected', `Convai rejected the request (HTTP ${status})`);
 	if (status >= 200 && status < 300) {
 		if (mediaType === 'text/html') return fail('unavailable', `Convai answered with an HTML page (HTTP ${status})`);
-		if (json !== undefined) return fail('rejected', 'Convai answered with a JSON error instead of a stream');
+		if (json !== undefined) {
+			return fail('rejected', expected === 'json' ? 'Convai answered with a JSON error' : 'Convai answered with a JSON error instead of a stream');
+		}
 	}
-	return fail('protocol', `Convai answered HTTP ${status} with ${mediaType || 'no content type'}, not an event stream`);
+	const wanted = expected === 'json' ? 'JSON' : 'an event stream';
+	return fail('protocol', `Convai answered HTTP ${status} with ${mediaType || 'no content type'}, not ${wanted}`);
 }
 
 function parseJson(text: string): { value: unknown } | undefined {

@@ -15,6 +15,8 @@ export interface LoadOptions {
 	shape: StreamShape;
 	/** Generations not finished by then count as unfinished (the naive renderer can take minutes). */
 	timeoutMs: number;
+	/** Profiling only: signal the bot (started with --heapsnapshot-signal=SIGUSR1) to write a heap snapshot this long into the load. */
+	heapSnapshotAtMs?: number;
 	/** Extra bot environment, for experiments. */
 	env: Record<string, string>;
 	log: (line: string) => void;
@@ -50,8 +52,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadMetrics> {
 				user: { id: generation.userId, username: `bench${generation.index}` },
 			}),
 		);
+		const snapshot = options.heapSnapshotAtMs === undefined ? undefined : setTimeout(() => bot.child.kill('SIGUSR1'), options.heapSnapshotAtMs);
 		const outcomes = await Promise.allSettled(interactions.map((interaction) => waitForFinished(bot, interaction.id, options.timeoutMs)));
 		const wallSeconds = (performance.now() - startedAt) / 1_000;
+		clearTimeout(snapshot);
 		loop.disable();
 
 		const after = { bot: await diagnostics(bot), cpu: cpuSecondsOf(pid), machine: machineTicks(), fakesCpu: process.cpuUsage(before.fakesCpu) };
@@ -59,7 +63,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadMetrics> {
 		const botWarnings: Record<string, number> = {};
 		for (const line of bot.lines) {
 			const warning = /"level":"(?:warn|error)","msg":"([^"]*)"/.exec(line)?.[1];
-			if (warning) botWarnings[warning] = (botWarnings[warning] ?? 0) + 1;
+			if (!warning) continue;
+			// The first line of each kind, whole, to start an investigation from.
+			if (botWarnings[warning] === undefined) options.log(`    bot: ${line.slice(0, 1_500)}`);
+			botWarnings[warning] = (botWarnings[warning] ?? 0) + 1;
 		}
 		const samples = generations.map((generation, index) =>
 			sample(discord, convai, generation, interactions[index]!, settled(outcomes[index]!)),

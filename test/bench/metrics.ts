@@ -97,7 +97,8 @@ export interface LoadMetrics {
 	renderer: 'coalescing' | 'naive';
 	editIntervalMs: number;
 	wallSeconds: number;
-	ack: { p50: number; p95: number; p99: number };
+	/** `max` counts a missing ack as infinitely late: Discord fails any command not acknowledged within 3 s. */
+	ack: { p50: number; p95: number; p99: number; max: number };
 	upstreamStart: { p50: number; p95: number };
 	firstText: { p50: number; p95: number };
 	finalText: { p50: number; p95: number };
@@ -126,7 +127,12 @@ export function summarize(
 	const sum = (pick: (s: Sample) => number) => samples.reduce((total, s) => total + pick(s), 0);
 	return {
 		...context,
-		ack: { p50: percentile(of((s) => s.ackMs), 50), p95: percentile(of((s) => s.ackMs), 95), p99: percentile(of((s) => s.ackMs), 99) },
+		ack: {
+			p50: percentile(of((s) => s.ackMs), 50),
+			p95: percentile(of((s) => s.ackMs), 95),
+			p99: percentile(of((s) => s.ackMs), 99),
+			max: samples.some((s) => s.ackMs === undefined) ? Number.POSITIVE_INFINITY : Math.max(...samples.map((s) => s.ackMs ?? 0)),
+		},
 		upstreamStart: { p50: percentile(of((s) => s.upstreamStartMs), 50), p95: percentile(of((s) => s.upstreamStartMs), 95) },
 		firstText: { p50: percentile(of((s) => s.firstTextMs), 50), p95: percentile(of((s) => s.firstTextMs), 95) },
 		finalText: { p50: percentile(of((s) => s.finalTextMs), 50), p95: percentile(of((s) => s.finalTextMs), 95) },

@@ -6,6 +6,7 @@ const ROWS: Row[] = [
 	['ack p50 (ms)', (m) => m.ack.p50, 1],
 	['ack p95 (ms)', (m) => m.ack.p95, 1],
 	['ack p99 (ms)', (m) => m.ack.p99, 1],
+	['ack max (ms; Discord fails a command after 3000)', (m) => m.ack.max, 1],
 	['upstream request p50 (ms after command)', (m) => m.upstreamStart.p50, 0],
 	['upstream request p95 (ms after command)', (m) => m.upstreamStart.p95, 0],
 	['first text p50 (ms after 1st event)', (m) => m.firstText.p50, 0],
@@ -59,26 +60,48 @@ export interface TargetCheck {
 	value: string;
 }
 
-/** The issue's targets, read off one result (200 streams for the latencies, 500 for completeness). */
-export function targets(m: LoadMetrics): TargetCheck[] {
+/** The edits per message the renderer made before budget-aware writes (the bar not to exceed). */
+export const EDITS_PER_MESSAGE_BEFORE = 6.2;
+
+/**
+ * The targets of the performance issues, read off one result: latencies at 200 concurrent streams
+ * (against the naive renderer of the same run when it ran), roster saves at 500, the single-process
+ * ceiling at 1,000, and exact texts everywhere. The machine is shared, so absolute figures carry noise;
+ * the ratio to the naive renderer is measured under the same load.
+ */
+export function targets(m: LoadMetrics, naive?: LoadMetrics): TargetCheck[] {
 	const checks: TargetCheck[] = [];
 	const check = (target: string, met: boolean, value: number | string) =>
 		checks.push({ target, met, value: typeof value === 'number' ? value.toFixed(1) : value });
-	// The latency and memory targets are stated for 200 concurrent streams; at 500 only completeness is.
 	if (m.concurrency === 200) {
-		check('ack p99 < 250 ms', m.ack.p99 < 250, m.ack.p99);
-		check('first text p95 < 300 ms', m.firstText.p95 < 300, m.firstText.p95);
-		check(`final text p95 < ${m.editIntervalMs + 300} ms`, m.finalText.p95 < m.editIntervalMs + 300, m.finalText.p95);
+		check('final text p95 < 300 ms after the upstream end', m.finalText.p95 < 300, m.finalText.p95);
+		if (naive) {
+			const times = naive.finalText.p95 / m.finalText.p95;
+			check('final text p95 at least 30× below the naive renderer (same run)', times >= 30, `${times.toFixed(0)}×`);
+		}
+		check('first text p95 < 100 ms after the first upstream event', m.firstText.p95 < 100, m.firstText.p95);
+		check('ack p99 < 150 ms', m.ack.p99 < 150, m.ack.p99);
+		check('upstream request p95 < 100 ms after the command', m.upstreamStart.p95 < 100, m.upstreamStart.p95);
 		check('zero 429s', m.answered429 === 0, m.answered429);
 		check('zero unchanged edits', m.unchangedWrites === 0, m.unchangedWrites);
-		check('peak RSS < 200 MB', m.bot.peakRssMB < 200, m.bot.peakRssMB);
+		check(`edits per message <= ${EDITS_PER_MESSAGE_BEFORE}`, m.writesPerMessage <= EDITS_PER_MESSAGE_BEFORE, m.writesPerMessage.toFixed(2));
+	}
+	if (m.concurrency >= 500) {
+		const failedSaves = m.botWarnings['could not save a character'] ?? 0;
+		check('no roster save fails', failedSaves === 0 && m.ephemeralNotes === 0, `${failedSaves} failed, ${m.ephemeralNotes} notes`);
+	}
+	if (m.concurrency === 1_000) {
+		check('ack p99 < 1000 ms', m.ack.p99 < 1_000, m.ack.p99);
+		check('every ack within 3000 ms', m.ack.max < 3_000, m.ack.max);
+		check('final text p95 < 500 ms after the upstream end', m.finalText.p95 < 500, m.finalText.p95);
+		check('peak RSS < 300 MB', m.bot.peakRssMB < 300, m.bot.peakRssMB);
 	}
 	check('every generation complete and exact', m.unfinished === 0 && m.mismatches === 0, `${m.unfinished} unfinished, ${m.mismatches} not exact`);
 	return checks;
 }
 
-export function targetLines(m: LoadMetrics): string {
-	return targets(m)
+export function targetLines(checks: TargetCheck[]): string {
+	return checks
 		.map((c) => `  [${c.met ? 'met ' : 'MISS'}] ${c.target}: ${c.value}`)
 		.join('\n');
 }

@@ -2,8 +2,13 @@
  * `npm run bench`: the built bot against both fakes under concurrent realistic streams, ours against
  * the naive renderer (RENDERER=naive), printed as a table and written as JSON.
  *
- *   --concurrency 1,50,200   generations started at once, per load (each at most 500)
+ *   --concurrency 1,50,200   generations started at once, per load (each at most 1000; 500 checks roster
+ *                            saves, 1000 the single-process ceiling: `--concurrency 200,500,1000`)
  *   --naive / --no-naive     also run the naive baseline (default on)
+ *   --naive-max N            ...but only at concurrencies up to N (default 200: at 1000 it takes many minutes)
+ *   --chart path             the SVG chart of the loads (default bench-results/bench.svg; docs/bench.svg is the README's)
+ *   --profile dir            the bot writes a CPU profile (inspector, as --cpu-prof) and one heap snapshot 6 s into each load
+ *                            into dir (the snapshot pauses the bot for seconds: profile runs are not measurements)
  *   --soak N                 instead: N generations back to back, RSS and open handles before and after
  *   --window K               generations in flight during a soak (default 20)
  *   --seed S                 seed of the stories and their timing (default 1)
@@ -13,15 +18,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Harness } from '../support/harness.js';
+import { benchChart } from './chart.js';
 import * as load from './load.js';
 import type { LoadMetrics } from './metrics.js';
 import { table, targetLines, targets } from './report.js';
 import { runSoak, soakTable, type SoakResult } from './soak.js';
 import { REALISTIC } from './workload.js';
 
-const MAX_CONCURRENCY = 500;
+const MAX_CONCURRENCY = 1_000;
+/** When a profiled load takes its heap snapshot: every stream started, most still writing. */
+const HEAP_SNAPSHOT_AT_MS = 6_000;
 /** The bot's default EDIT_INTERVAL_MS: the bench measures what people run. */
 const EDIT_INTERVAL_MS = 1_200;
 
@@ -30,6 +39,9 @@ const { values } = parseArgs({
 		concurrency: { type: 'string', default: '1,50,200' },
 		naive: { type: 'boolean', default: true },
 		'no-naive': { type: 'boolean', default: false },
+		'naive-max': { type: 'string', default: '200' },
+		chart: { type: 'string', default: 'bench-results/bench.svg' },
+		profile: { type: 'string' },
 		soak: { type: 'string' },
 		window: { type: 'string', default: '20' },
 		seed: { type: 'string', default: '1' },
@@ -48,6 +60,7 @@ const wholeNumber = (text: string, name: string, min: number, max: number): numb
 };
 const concurrencies = values.concurrency.split(',').map((part) => wholeNumber(part.trim(), '--concurrency', 1, MAX_CONCURRENCY));
 const withNaive = values.naive && !values['no-naive'];
+const naiveMax = wholeNumber(values['naive-max'], '--naive-max', 1, MAX_CONCURRENCY);
 const seed = wholeNumber(values.seed, '--seed', 0, 2 ** 31);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const env = Object.fromEntries(
@@ -56,6 +69,13 @@ const env = Object.fromEntries(
 		return at > 0 ? [pair.slice(0, at), pair.slice(at + 1)] : fail(`--env takes KEY=VALUE, not "${pair}"`);
 	}),
 );
+const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
+if (profileDir) {
+	mkdirSync(profileDir, { recursive: true });
+	const preload = fileURLToPath(new URL('./preload-profile.mjs', import.meta.url));
+	env['BENCH_PROFILE_DIR'] = profileDir;
+	env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --import ${preload} --heapsnapshot-signal=SIGUSR1 --diagnostic-dir=${profileDir}`.trim();
+}
 
 // An interrupted bench must not leave a bot running or a port open.
 let soakHarness: Harness | undefined;
@@ -77,14 +97,28 @@ if (values.soak !== undefined) {
 	process.stdout.write(`${soakTable(results.soak)}\n`);
 } else {
 	for (const concurrency of concurrencies) {
-		const common = { concurrency, editIntervalMs: EDIT_INTERVAL_MS, seed, shape: REALISTIC, env, log };
+		const common = {
+			concurrency,
+			editIntervalMs: EDIT_INTERVAL_MS,
+			seed,
+			shape: REALISTIC,
+			env,
+			log,
+			...(profileDir ? { heapSnapshotAtMs: HEAP_SNAPSHOT_AT_MS } : {}),
+		};
 		log(`bench: ${concurrency} at once`);
 		const ours = await load.runLoad({ ...common, renderer: 'coalescing', timeoutMs: 120_000 });
 		// The naive renderer drains one edit per event through a 5-per-2-s bucket: minutes, not seconds.
-		const naive = withNaive ? await load.runLoad({ ...common, renderer: 'naive', timeoutMs: 400_000 }) : undefined;
-		results.loads.push({ concurrency, ours, ...(naive ? { naive } : {}), targets: targets(ours) });
-		process.stdout.write(`\n${table(ours, naive)}\ntargets (ours):\n${targetLines(ours)}\n`);
+		const naive = withNaive && concurrency <= naiveMax ? await load.runLoad({ ...common, renderer: 'naive', timeoutMs: 400_000 }) : undefined;
+		const checks = targets(ours, naive);
+		results.loads.push({ concurrency, ours, ...(naive ? { naive } : {}), targets: checks });
+		process.stdout.write(`\n${table(ours, naive)}\ntargets (ours):\n${targetLines(checks)}\n`);
 	}
+	const chart = resolve(values.chart);
+	mkdirSync(dirname(chart), { recursive: true });
+	const date = new Date().toISOString().slice(0, 10);
+	writeFileSync(chart, await benchChart(results.loads, `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${date}, EDIT_INTERVAL_MS=${EDIT_INTERVAL_MS}`));
+	log(`bench: chart written to ${chart}`);
 }
 
 const out = resolve(values.out);

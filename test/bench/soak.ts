@@ -106,17 +106,25 @@ function describe(s: SoakSnapshot): string {
 	return `RSS ${s.rssMB.toFixed(1)} MB, heap ${s.heapUsedMB.toFixed(1)} MB, ${s.handles} handles ${JSON.stringify(s.resources)}`;
 }
 
+/** Flat means the figure after the soak is within 10 % of the figure before it. */
+export const FLAT_SHARE = 0.1;
+
 export function soakTable(r: SoakResult): string {
 	const kinds = [...new Set([...Object.keys(r.before.resources), ...Object.keys(r.after.resources)])].sort();
-	const row = (label: string, before: number | string, after: number | string) =>
-		`${label.padEnd(34)}${String(before).padStart(10)}${String(after).padStart(10)}`;
+	const row = (label: string, before: number | string, after: number | string, verdict = '') =>
+		`${label.padEnd(34)}${String(before).padStart(10)}${String(after).padStart(10)}${verdict ? `  ${verdict}` : ''}`;
+	const flat = (before: number, after: number) => {
+		const change = before === 0 ? (after === 0 ? 0 : Number.POSITIVE_INFINITY) : (after - before) / before;
+		const percent = Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %` : 'from 0';
+		return `${Math.abs(change) <= FLAT_SHARE ? '[met ] flat' : '[MISS] not flat'} (${percent})`;
+	};
 	return [
 		`soak: ${r.generations} generations, ${r.window} at a time, ${r.wallSeconds.toFixed(1)} s` +
 			` (${r.mismatches} not exact, ${r.unfinished} unfinished)`,
-		row('', 'before', 'after'),
-		row('bot RSS (MB)', r.before.rssMB.toFixed(1), r.after.rssMB.toFixed(1)),
-		row('bot heap used (MB)', r.before.heapUsedMB.toFixed(1), r.after.heapUsedMB.toFixed(1)),
-		row('bot open handles (all kinds)', r.before.handles, r.after.handles),
+		row('', 'before', 'after', `flat = within ${FLAT_SHARE * 100} %`),
+		row('bot RSS (MB)', r.before.rssMB.toFixed(1), r.after.rssMB.toFixed(1), flat(r.before.rssMB, r.after.rssMB)),
+		row('bot heap used (MB)', r.before.heapUsedMB.toFixed(1), r.after.heapUsedMB.toFixed(1), flat(r.before.heapUsedMB, r.after.heapUsedMB)),
+		row('bot open handles (all kinds)', r.before.handles, r.after.handles, flat(r.before.handles, r.after.handles)),
 		...kinds.map((kind) => row(`  ${kind}`, r.before.resources[kind] ?? 0, r.after.resources[kind] ?? 0)),
 		row('bot peak RSS (MB)', '', r.peakRssMB.toFixed(1)),
 		row('upstream sockets opened / open', '', `${r.upstreamSockets.opened} / ${r.upstreamSockets.openAfter}`),

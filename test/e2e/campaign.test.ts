@@ -137,9 +137,11 @@ describe('campaign memory: the saved roster', () => {
 		expect(contents.length).toBeGreaterThanOrEqual(3);
 		for (const content of contents) expect(content.length).toBeLessThanOrEqual(2_000);
 		const joined = contents.join('');
-		expect(joined).toMatch(/^📜 \*\*Bob\*\*\n-# by Ben · <t:\d+:d> · \[original message\]\(<[^>]+>\)\n/);
+		// The header: name, details, and how to talk to the character (see test/e2e/talk.test.ts).
+		expect(joined).toMatch(/^📜 \*\*Bob\*\*\n-# by Ben · <t:\d+:d> · \[original message\]\(<[^>]+>\)\n-# 💬 can talk: `\/talk`[^\n]*\n/);
 		expect(joined.slice(joined.length - bob.text.length)).toBe(bob.text);
-		expect(joined.length - bob.text.length).toBe(joined.indexOf('\n', joined.indexOf('\n') + 1) + 1);
+		const headerEnd = joined.indexOf('\n', joined.indexOf('\n', joined.indexOf('\n') + 1) + 1) + 1;
+		expect(joined.length - bob.text.length).toBe(headerEnd);
 
 		const typed = await run(main, GUILD.roster, ANN, 'characters', 'show', named('Mindy'));
 		expect(typed.first.content).toContain('2 characters share this name; this is the newest');

@@ -89,7 +89,7 @@ describe('fair use: cooldowns and concurrency caps end to end', () => {
 		await h.discord.waitFor(() => sent.every((interaction) => interaction.callback !== undefined));
 		const refused = sent.filter((interaction) => interaction.callback!.type === 4);
 		expect(refused).toHaveLength(1);
-		expect(refused[0]!.callback!.data.content).toMatch(/This server already has 3 backstories being written/);
+		expect(refused[0]!.callback!.data.content).toMatch(/This server already has 3 requests running \(backstories or character answers\)/);
 		expect(refused[0]!.callback!.data.content).toMatch(/<t:\d+:R>/);
 		const admitted = sent.filter((interaction) => interaction.callback!.type === 5);
 		await Promise.all(admitted.map((interaction) => h.finished(interaction)));
@@ -103,7 +103,7 @@ describe('fair use: cooldowns and concurrency caps end to end', () => {
 		const running = send(h, 'Only', user(1));
 		await h.discord.waitFor(() => writesToFirstMessage(h.discord, running) >= 1, 10_000);
 		const text = await refusal(h, send(h, 'Only', user(2)));
-		expect(text).toMatch(/^The bot is writing as many backstories as it can right now\. You can start another one <t:\d+:R>\.$/);
+		expect(text).toMatch(/^The bot is busy with as many backstories and conversations as it can handle right now\. You can start another one <t:\d+:R>\.$/);
 		await h.finished(running);
 		expect(h.convai.requests).toHaveLength(1);
 	});
@@ -116,7 +116,7 @@ describe('fair use: cooldowns and concurrency caps end to end', () => {
 		slowStory(h, 'Busy', 1);
 		const running = send(h, 'Busy');
 		await h.discord.waitFor(() => writesToFirstMessage(h.discord, running) >= 1, 10_000);
-		expect(await refusal(h, send(h, 'Busy'))).toMatch(/already have a backstory being written/);
+		expect(await refusal(h, send(h, 'Busy'))).toMatch(/already have something running/);
 		// Ends normally: the slot is free again.
 		await h.finished(running);
 

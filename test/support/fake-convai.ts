@@ -6,6 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mulberry32 } from './random.js';
+import { createFakeCharacterApi, type FakeCharacterApi } from './fake-character-api.js';
 
 export { mulberry32 };
 
@@ -32,6 +33,9 @@ export type ScriptSource = Script | ((form: Record<string, string>) => Script);
 
 export interface RecordedRequest {
 	headers: IncomingHttpHeaders;
+	/** The request path, e.g. /character/generate-backstory. */
+	path: string;
+	/** Form fields; for a JSON body (the Character API's create and delete), its fields. */
 	form: Record<string, string>;
 	/** Date.now() when the request body had arrived. */
 	at: number;
@@ -51,6 +55,8 @@ export interface RecordedRequest {
 export interface FakeConvai {
 	url: string;
 	requests: RecordedRequest[];
+	/** The Character API: create, getResponse and delete, with sessions. */
+	characters: FakeCharacterApi;
 	setScript(script: ScriptSource): void;
 	openConnections(): number;
 	/** Connections accepted since start, and the most that were open at once: counts sockets, not requests. */
@@ -79,6 +85,7 @@ export async function startFakeConvai(
 	let script = defaultScript;
 	const requests: RecordedRequest[] = [];
 	const sockets = new Set<Socket>();
+	const characters = createFakeCharacterApi();
 	let opened = 0;
 	let peak = 0;
 
@@ -86,21 +93,25 @@ export async function startFakeConvai(
 		const body: Buffer[] = [];
 		req.on('data', (chunk: Buffer) => body.push(chunk));
 		req.on('end', () => {
-			const form = Object.fromEntries(new URLSearchParams(Buffer.concat(body).toString('utf8')));
+			const raw = Buffer.concat(body).toString('utf8');
+			const form = parseFields(raw, req.headers['content-type']);
 			const clock = { received: performance.now() };
-			const record: RecordedRequest = { headers: req.headers, form, at: Date.now(), endedBy: undefined, clock, bytesWritten: 0 };
+			const path = req.url ?? '';
+			const record: RecordedRequest = { headers: req.headers, path, form, at: Date.now(), endedBy: undefined, clock, bytesWritten: 0 };
 			requests.push(record);
 			res.on('close', () => {
 				record.closedAt = Date.now();
 				record.clock.closed = performance.now();
 				record.endedBy ??= 'client';
 			});
-			if (req.method !== 'POST' || req.url !== BACKSTORY_PATH) {
+			const known = path === BACKSTORY_PATH || characters.isCharacterPath(path);
+			if (req.method !== 'POST' || !known) {
 				return void respond(res, record, jsonError(404, { detail: 'Not Found' }));
 			}
 			if (req.headers['convai-api-key'] !== apiKey) {
 				return void respond(res, record, jsonError(401, { ERROR: 'Invalid API key provided.' }));
 			}
+			if (path !== BACKSTORY_PATH) return void respond(res, record, characters.handle(path, raw, req.headers['content-type']));
 			void respond(res, record, typeof script === 'function' ? script(form) : script);
 		});
 	});
@@ -111,12 +122,14 @@ export async function startFakeConvai(
 		peak = Math.max(peak, sockets.size);
 		socket.on('close', () => sockets.delete(socket));
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	// A real API host's accept queue is thousands deep; Node's default of 511 would drop a 1,000-stream bench's burst of connects (SYN retried after 1 s, 3 s...).
+	await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4_096 }, resolve));
 	const { port } = server.address() as AddressInfo;
 
 	return {
 		url: `http://127.0.0.1:${port}`,
 		requests,
+		characters,
 		setScript: (next) => void (script = next),
 		openConnections: () => sockets.size,
 		connectionsOpened: () => opened,
@@ -175,6 +188,16 @@ function noteWrite(record: RecordedRequest, bytes: number): void {
 	record.clock.firstWrite ??= now;
 	record.clock.lastWrite = now;
 	record.bytesWritten += bytes;
+}
+
+/** Form fields, or a JSON object's top-level fields as strings. */
+function parseFields(raw: string, contentType: string | undefined): Record<string, string> {
+	if (!(contentType ?? '').includes('json')) return Object.fromEntries(new URLSearchParams(raw));
+	try {
+		return Object.fromEntries(Object.entries(JSON.parse(raw) as Record<string, unknown>).map(([key, value]) => [key, String(value)]));
+	} catch {
+		return {};
+	}
 }
 
 export function jsonError(status: number, body: unknown): Script {

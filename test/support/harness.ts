@@ -39,6 +39,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 		EDIT_INTERVAL_MS: '300',
 		// Most tests share one user and one bot; the fair-use tests turn the limits back on.
 		COOLDOWN_SECONDS: '0',
+		TALK_COOLDOWN_SECONDS: '0',
 		MAX_RUNNING_PER_USER: '0',
 		MAX_RUNNING_PER_GUILD: '0',
 		MAX_RUNNING_TOTAL: '0',

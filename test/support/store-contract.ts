@@ -179,6 +179,20 @@ export function describeStoreContract(name: string, makeTarget: () => StoreContr
 			await expect(settings.clear(GUILD)).resolves.toBeUndefined();
 		});
 
+		it('pins, reads and unpins the server language apart from the world setting', async () => {
+			const { settings } = open();
+			expect(await settings.getLanguage(GUILD)).toBeUndefined();
+			await settings.set(GUILD, 'Steam and brass.', AUTHOR);
+			await settings.setLanguage(GUILD, 'pt-BR');
+			expect(await settings.getLanguage(GUILD)).toBe('pt-BR');
+			expect(await settings.getLanguage('another-guild')).toBeUndefined();
+			await settings.clear(GUILD);
+			expect(await settings.getLanguage(GUILD)).toBe('pt-BR');
+			await settings.setLanguage(GUILD, undefined);
+			expect(await settings.getLanguage(GUILD)).toBeUndefined();
+			expect((await settings.get(GUILD))).toBeUndefined();
+		});
+
 		it('expires cooldowns by themselves', async () => {
 			const { cooldowns } = open();
 			const until = Date.now() + 200;

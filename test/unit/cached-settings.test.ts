@@ -4,6 +4,7 @@ import type { SettingsStore, WorldSetting } from '../../src/store/types.js';
 
 function countingStore() {
 	const values = new Map<string, WorldSetting>();
+	const languages = new Map<string, string>();
 	const store: SettingsStore = {
 		get: vi.fn(async (guildId: string) => values.get(guildId)),
 		set: vi.fn(async (guildId: string, text: string, updatedBy: string) => {
@@ -12,8 +13,13 @@ function countingStore() {
 			return setting;
 		}),
 		clear: vi.fn(async (guildId: string) => void values.delete(guildId)),
+		getLanguage: vi.fn(async (guildId: string) => languages.get(guildId)),
+		setLanguage: vi.fn(async (guildId: string, language: string | undefined) => {
+			if (language === undefined) languages.delete(guildId);
+			else languages.set(guildId, language);
+		}),
 	};
-	return { store, values };
+	return { store, values, languages };
 }
 
 describe('cacheSettings', () => {
@@ -46,5 +52,20 @@ describe('cacheSettings', () => {
 		const cached = cacheSettings(store, 60_000);
 		await expect(cached.get('g')).rejects.toThrow('store down');
 		await expect(cached.get('g')).resolves.toBeUndefined();
+	});
+
+	it('caches the pinned language like the world setting, and a change is seen at once by this process', async () => {
+		let clock = 0;
+		const { store, languages } = countingStore();
+		const cached = cacheSettings(store, 1_000, () => clock);
+		languages.set('g', 'de');
+		expect(await Promise.all([cached.getLanguage('g'), cached.getLanguage('g')])).toEqual(['de', 'de']);
+		expect(store.getLanguage).toHaveBeenCalledTimes(1);
+		await cached.setLanguage('g', 'ja');
+		expect(await cached.getLanguage('g')).toBe('ja');
+		expect(store.getLanguage).toHaveBeenCalledTimes(1);
+		languages.set('g', 'pl');
+		clock = 1_001;
+		expect(await cached.getLanguage('g')).toBe('pl');
 	});
 });

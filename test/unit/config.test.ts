@@ -27,6 +27,8 @@ describe('loadConfig', () => {
 			logLevel: 'info',
 			convaiIdleTimeoutMs: 30_000,
 			convaiTotalTimeoutMs: 600_000,
+			cooldownSeconds: 30,
+			talkCooldownSeconds: 5,
 		});
 		expect(Object.isFrozen(config)).toBe(true);
 	});
@@ -49,6 +51,7 @@ describe('loadConfig', () => {
 		['EDIT_INTERVAL_MS', '50', 'EDIT_INTERVAL_MS is invalid: expected a whole number of milliseconds from 250 to 10000.'],
 		['EDIT_INTERVAL_MS', '1.5', 'EDIT_INTERVAL_MS is invalid: expected a whole number of milliseconds from 250 to 10000.'],
 		['LOG_LEVEL', 'loud', 'LOG_LEVEL is invalid: expected one of debug, info, warn, error.'],
+		['TALK_COOLDOWN_SECONDS', '-1', 'TALK_COOLDOWN_SECONDS is invalid: expected a whole number of seconds from 0 to 86400.'],
 		['CONVAI_TOTAL_TIMEOUT_MS', '900000', 'CONVAI_TOTAL_TIMEOUT_MS is invalid: expected a whole number of milliseconds from 1000 to 840000.'],
 	])('rejects %s=%s with one clear line', (name, value, message) => {
 		expect(problemsOf({ ...REQUIRED, [name]: value })).toEqual([message]);
@@ -62,8 +65,10 @@ describe('loadConfig', () => {
 			DISCORD_API_URL: 'http://127.0.0.1:8888/api/',
 			EDIT_INTERVAL_MS: '1500',
 			LOG_LEVEL: 'debug',
+			TALK_COOLDOWN_SECONDS: '12',
 		});
 		expect(config).toMatchObject({
+			talkCooldownSeconds: 12,
 			discordGuildId: '123456789012345678',
 			convaiApiUrl: 'http://127.0.0.1:9999',
 			discordApiUrl: 'http://127.0.0.1:8888/api',

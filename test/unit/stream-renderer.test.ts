@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createStreamRenderer, WRITING_MARKER } from '../../src/render/stream-renderer.js';
+import { createStreamRenderer, writingMarker } from '../../src/render/stream-renderer.js';
 import { DeliveryLostError, type MessageView, type ReplyTarget } from '../../src/render/types.js';
+import type { BudgetReport } from '../../src/render/write-budget.js';
+
+const WRITING_LINE = 'writing…';
+const WRITING_MARKER = writingMarker(WRITING_LINE);
 
 interface Write {
 	at: number;
@@ -76,7 +80,7 @@ describe('createStreamRenderer', () => {
 
 	it('shows the first text at once, with the header and the writing marker', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL, header: HEADER });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL, header: HEADER });
 		renderer.append('Mindy was born');
 		await vi.advanceTimersByTimeAsync(0);
 		expect(fake.writes).toEqual([
@@ -86,7 +90,7 @@ describe('createStreamRenderer', () => {
 
 	it('sends nothing until the first visible text arrives', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL, header: HEADER });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL, header: HEADER });
 		renderer.append('  \n ');
 		await vi.advanceTimersByTimeAsync(5_000);
 		expect(fake.writes).toHaveLength(0);
@@ -97,7 +101,7 @@ describe('createStreamRenderer', () => {
 
 	it('waits the interval between writes and sends only the newest text', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL });
 		for (let step = 0; step < 50; step += 1) {
 			renderer.append(`w${step} `);
 			await vi.advanceTimersByTimeAsync(100);
@@ -116,7 +120,7 @@ describe('createStreamRenderer', () => {
 	it('keeps at most one write in flight and coalesces what arrives meanwhile', async () => {
 		const fake = recordingTarget();
 		fake.holdWrites(true);
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL });
 		renderer.append('one ');
 		await vi.advanceTimersByTimeAsync(0);
 		renderer.append('two ');
@@ -132,7 +136,7 @@ describe('createStreamRenderer', () => {
 
 	it('always makes the final edit, removing the marker, and never repeats unchanged content', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL, header: HEADER });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL, header: HEADER });
 		renderer.append('The end');
 		await vi.advanceTimersByTimeAsync(10);
 		renderer.append(' is near.');
@@ -140,14 +144,15 @@ describe('createStreamRenderer', () => {
 		await vi.advanceTimersByTimeAsync(INTERVAL);
 		await finished;
 		expect(fake.writes.at(-1)!.view).toEqual({ content: `${HEADER}The end is near.`, state: 'complete' });
-		expect(fake.writes.at(-1)!.at).toBe(INTERVAL);
+		// The window (one write in the last 2 s) has room: the final write does not wait for the interval.
+		expect(fake.writes.at(-1)!.at).toBe(10);
 		const keys = fake.writes.map((write) => `${write.index}|${write.view.state}|${write.view.content}`);
 		expect(new Set(keys).size).toBe(keys.length);
 	});
 
 	it('rolls over into follow-ups, every message within the limit, nothing lost or repeated', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL, header: HEADER });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL, header: HEADER });
 		const text = prose(1_500);
 		for (let offset = 0; offset < text.length; offset += 37) {
 			renderer.append(text.slice(offset, offset + 37));
@@ -174,17 +179,18 @@ describe('createStreamRenderer', () => {
 		}
 	});
 
-	it('starts the follow-up soon after finishing the message it continues, not a whole interval later', async () => {
+	it('creates the follow-up as soon as the message it continues is frozen, not a whole interval later', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
-		renderer.append(prose(300, 3));
-		await vi.advanceTimersByTimeAsync(0);
-		renderer.append(prose(200, 4));
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL });
+		renderer.append(prose(220, 3)); // about 1,750 characters: one message
+		await vi.advanceTimersByTimeAsync(100);
+		renderer.append(` ${prose(200, 4)}`);
 		await vi.advanceTimersByTimeAsync(INTERVAL);
+		// The freeze is the next paced edit; the new message goes right after it (the window has room).
 		const freeze = fake.writes.find((write) => write.index === 0 && write.view.state === 'ended')!;
-		await vi.advanceTimersByTimeAsync(300);
 		const create = fake.writes.find((write) => write.kind === 'create')!;
-		expect(create.at - freeze.at).toBe(250);
+		expect(freeze.at).toBe(INTERVAL);
+		expect(create.at).toBe(INTERVAL);
 		// The next change to the new message waits the full interval again.
 		renderer.append(' more words');
 		await vi.advanceTimersByTimeAsync(5 * INTERVAL);
@@ -192,9 +198,70 @@ describe('createStreamRenderer', () => {
 		expect(next.at - create.at).toBe(INTERVAL);
 	});
 
+	it('holds the final write until the window has room, and never exceeds it', async () => {
+		const fake = recordingTarget();
+		// A short interval so that ordinary edits alone fill the default window (4 writes per 2 s).
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: 100 });
+		for (let step = 0; step < 4; step += 1) {
+			renderer.append(`w${step} `);
+			await vi.advanceTimersByTimeAsync(100);
+		}
+		expect(fake.writes.map((write) => write.at)).toEqual([0, 100, 200, 300]);
+		renderer.append('end.');
+		const finished = renderer.finish({ complete: true });
+		await vi.advanceTimersByTimeAsync(5_000);
+		await finished;
+		// The oldest write leaves the 2 s window at 2000: not a moment earlier.
+		expect(fake.writes.map((write) => write.at)).toEqual([0, 100, 200, 300, 2_000]);
+		expect(fake.shown()[0]).toEqual({ content: 'w0 w1 w2 w3 end.', state: 'complete' });
+	});
+
+	it('follows what Discord reports: an emptied bucket or a 429 delays the next write, a smaller limit narrows the window', async () => {
+		let listener: ((report: BudgetReport) => void) | undefined;
+		const fake = recordingTarget();
+		const target: ReplyTarget = {
+			...fake.target,
+			onBudgetReport: (next) => {
+				listener = next;
+				return () => (listener = undefined);
+			},
+		};
+		const renderer = createStreamRenderer(target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL });
+		renderer.append('one ');
+		await vi.advanceTimersByTimeAsync(10);
+		listener!({ limit: 5, remaining: 0, resetAfterMs: 1_500 });
+		renderer.append('two');
+		const finished = renderer.finish({ complete: true });
+		await vi.advanceTimersByTimeAsync(1_000);
+		expect(fake.writes).toHaveLength(1);
+		await vi.advanceTimersByTimeAsync(1_000);
+		await finished;
+		expect(fake.writes.map((write) => write.at)).toEqual([0, 1_510]);
+		// Settled renderers stop listening.
+		expect(listener).toBeUndefined();
+
+		const second = recordingTarget();
+		let report: ((r: BudgetReport) => void) | undefined;
+		const narrowed = createStreamRenderer({ ...second.target, onBudgetReport: (next) => ((report = next), () => undefined) }, { writingLine: WRITING_LINE, intervalMs: 100 });
+		report!({ limit: 2 }); // one write per window once our margin of one is kept
+		const start = Date.now();
+		narrowed.append('a ');
+		await vi.advanceTimersByTimeAsync(100);
+		report!({ retryAfterMs: 3_000 });
+		narrowed.append('b');
+		await vi.advanceTimersByTimeAsync(2_500);
+		expect(second.writes.map((write) => write.at - start)).toEqual([0]);
+		await vi.advanceTimersByTimeAsync(1_000);
+		expect(second.writes.map((write) => write.at - start)).toEqual([0, 3_100]);
+		narrowed.append('c');
+		await vi.advanceTimersByTimeAsync(5_000);
+		// Discord's limit of 2 leaves us 1 per 2 s window: the third write waits for the second to leave it.
+		expect(second.writes.map((write) => write.at - start)).toEqual([0, 3_100, 5_100]);
+	});
+
 	it('loses no text when a write fails: the next write carries everything', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL });
 		fake.failNext(new Error('503 from Discord'));
 		renderer.append('first ');
 		await vi.advanceTimersByTimeAsync(10);
@@ -209,7 +276,7 @@ describe('createStreamRenderer', () => {
 
 	it('backs off after failures instead of hammering a struggling Discord', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL });
 		fake.failNext(new Error('500'));
 		fake.failNext(new Error('500'));
 		renderer.append('text');
@@ -219,7 +286,7 @@ describe('createStreamRenderer', () => {
 
 	it('stops writing and signals loss when the message is gone', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL });
 		renderer.append('text');
 		await vi.advanceTimersByTimeAsync(10);
 		fake.failNext(new DeliveryLostError('10008 Unknown Message'));
@@ -234,7 +301,7 @@ describe('createStreamRenderer', () => {
 
 	it('ends the partial text with an italic notice', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL });
 		renderer.append('Half a story');
 		const finished = renderer.finish({ complete: false, notice: 'interrupted: the connection to Convai dropped' });
 		await vi.advanceTimersByTimeAsync(INTERVAL);
@@ -246,14 +313,14 @@ describe('createStreamRenderer', () => {
 
 	it('shows a failure before any text as a warning line instead of the header', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL, header: HEADER });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL, header: HEADER });
 		await renderer.finish({ complete: false, notice: 'Convai rejected the API key.' });
 		expect(fake.shown()).toEqual([{ content: '⚠️ Convai rejected the API key.', state: 'ended' }]);
 	});
 
 	it('puts a notice that no longer fits into a message of its own', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL });
 		const text = 'word '.repeat(399); // 1995 characters: fits, but not with the notice
 		renderer.append(text);
 		const finished = renderer.finish({ complete: false, notice: 'stopped by Ann' });
@@ -265,7 +332,7 @@ describe('createStreamRenderer', () => {
 
 	it('finishing twice is harmless and appending after finish is ignored', async () => {
 		const fake = recordingTarget();
-		const renderer = createStreamRenderer(fake.target, { intervalMs: INTERVAL });
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE,  intervalMs: INTERVAL });
 		renderer.append('done');
 		const first = renderer.finish({ complete: true });
 		const second = renderer.finish({ complete: false, notice: 'ignored' });

@@ -37,10 +37,25 @@ function stored(ctx: RouteContext, input: Command, previous: Command[], guildId:
 	};
 }
 
+/**
+ * Discord leaves the localization maps out of a listing unless `with_localizations=true` is asked
+ * for, so a bot comparing without it would see a difference on every start.
+ */
+function withoutLocalizations(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(withoutLocalizations);
+	if (typeof value !== 'object' || value === null) return value;
+	return Object.fromEntries(
+		Object.entries(value)
+			.filter(([key]) => key !== 'name_localizations' && key !== 'description_localizations')
+			.map(([key, item]) => [key, withoutLocalizations(item)]),
+	);
+}
+
 /** GET /applications/{app}/commands and /applications/{app}/guilds/{guild}/commands */
 export const listCommands: Handler = (ctx, req) => {
 	requireBot(ctx, req);
-	return { status: 200, body: listFor(ctx, req.params['guild']) };
+	const list = listFor(ctx, req.params['guild']);
+	return { status: 200, body: req.query['with_localizations'] === 'true' ? list : withoutLocalizations(list) };
 };
 
 /** PUT: bulk overwrite of every command in the scope. */

@@ -249,6 +249,7 @@ export class FakeDiscordImpl implements FakeDiscord {
 			memberPermissions: input.memberPermissions ?? MEMBER_PERMISSIONS,
 			installation: input.installation ?? 'guild',
 			locale: input.locale ?? 'en-US',
+			guildLocale: input.guildLocale ?? 'en-US',
 		};
 	}
 

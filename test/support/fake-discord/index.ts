@@ -76,7 +76,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 	const gateway = new FakeGateway(server, bot, options.shards ?? 1);
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
+		// Discord's accept queue is thousands deep; Node's default of 511 would drop a 1,000-command burst of connects.
+		server.listen({ port: 0, host: '127.0.0.1', backlog: 4_096 }, () => {
 			server.off('error', reject);
 			resolve();
 		});

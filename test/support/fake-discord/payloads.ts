@@ -34,6 +34,7 @@ export interface InteractionContext {
 	memberPermissions: string;
 	installation: 'guild' | 'user';
 	locale: string;
+	guildLocale: string;
 }
 
 export function userObject(user: Required<UserInput>) {
@@ -71,8 +72,8 @@ export function interactionBase(ctx: InteractionContext, id: string, token: stri
 	};
 	if (inGuild) {
 		base['guild_id'] = ctx.guildId;
-		base['guild_locale'] = 'en-US';
-		base['guild'] = { id: ctx.guildId, locale: 'en-US', features: [] };
+		base['guild_locale'] = ctx.guildLocale;
+		base['guild'] = { id: ctx.guildId, locale: ctx.guildLocale, features: [] };
 		base['channel'] = {
 			id: ctx.channelId,
 			type: 0,

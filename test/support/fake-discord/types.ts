@@ -41,7 +41,10 @@ interface CommonInteractionInput {
 	 * `{'1': userId}`), so Discord caps follow-ups at 5 (error 40094).
 	 */
 	installation?: 'guild' | 'user';
+	/** The user's Discord language (`locale`); en-US unless a test says otherwise. */
 	locale?: string;
+	/** The server's Discord language (`guild_locale`); en-US unless a test says otherwise. */
+	guildLocale?: string;
 }
 
 export interface CommandOption {
