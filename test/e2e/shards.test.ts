@@ -68,7 +68,7 @@ describe.skipIf(!redisAvailable)('two shards sharing one Redis: stories, cooldow
 		const answers = await Promise.all(runs.map((run) => answerOf(bot.discord, run)));
 		const refused = answers.filter((answer) => answer !== undefined);
 		expect(refused).toHaveLength(1);
-		expect(refused[0]).toMatch(/as many backstories as it can right now\. You can start another one <t:\d+:R>\./);
+		expect(refused[0]).toMatch(/^The bot is busy with as many backstories and conversations as it can handle right now\. You can start another one <t:\d+:R>\./);
 		await Promise.all(runs.filter((_, i) => answers[i] === undefined).map((run) => bot.finished(run)));
 	});
 });
