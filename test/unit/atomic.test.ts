@@ -108,4 +108,19 @@ describe.skipIf(!redisAvailable)('world settings across processes (Redis)', () =
 		expect(await two.settings.get('g')).toBeUndefined();
 		await Promise.all([one.close(), two.close()]);
 	});
+
+	it('a /setting language pinned by one process applies to the next read in another, though that one had it cached', async () => {
+		const namespacePrefix = `languages-${randomUUID()}`;
+		const open = () => createStores(redis.url, { namespacePrefix, onError: () => undefined });
+		const [one, two] = [open(), open()];
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		await one.settings.setLanguage('g', 'de');
+		expect(await two.settings.getLanguage('g')).toBe('de');
+		// two now serves the language from memory for 30 s: without the announcement it would stay 'de'.
+		await one.settings.setLanguage('g', 'ja');
+		expect(await two.settings.getLanguage('g')).toBe('ja');
+		await one.settings.setLanguage('g', undefined);
+		expect(await two.settings.getLanguage('g')).toBeUndefined();
+		await Promise.all([one.close(), two.close()]);
+	});
 });
