@@ -82,7 +82,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 		log,
 		runs,
 		stores,
-		fairUse: createFairUse(config, stores.cooldowns, log),
+		fairUse: createFairUse(config, stores, log),
 		guard: createGuard(config, stores.usage, log),
 		backstories:
 			backstories ??
@@ -99,7 +99,9 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 	};
 
 	client.once(Events.ClientReady, (ready) => {
-		log.info('connected to Discord', { user: ready.user.tag, applicationId: ready.application.id });
+		log.info('connected to Discord', { user: ready.user.tag, applicationId: ready.application.id, shards: ready.shard?.ids });
+		// With shards, only shard 0 registers the commands: once per bot, not once per process.
+		if (ready.shard && !ready.shard.ids.includes(0)) return;
 		registerCommands(ready, { guildId: config.discordGuildId, log }).catch((error: unknown) =>
 			log.error('could not register slash commands', { error }),
 		);

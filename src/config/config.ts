@@ -48,7 +48,22 @@ export interface Config {
 	readonly metricsPort: number | undefined;
 	/** Address the operator endpoints listen on. */
 	readonly metricsHost: string;
+	/** One process, the shard launcher (SHARD_COUNT above 1 or auto), or one shard it started. */
+	readonly sharding: Sharding;
+	/** Port of `npm run rest-proxy` (@discordjs/proxy). */
+	readonly proxyPort: number;
 }
+
+/**
+ * `single`: SHARD_COUNT unset or 1, the bot runs in this process as before. `manager`: this process
+ * launches `count` shard processes (a number, or `auto` = Discord's recommendation). `shard`: this
+ * process was started by the manager (discord.js sets SHARDING_MANAGER, SHARDS and SHARD_COUNT in
+ * its environment, SHARD_COUNT then being a number).
+ */
+export type Sharding =
+	| { readonly role: 'single' }
+	| { readonly role: 'manager'; readonly count: number | 'auto' }
+	| { readonly role: 'shard'; readonly shardId: number; readonly count: number };
 
 /** Why start-up stopped: one line per problem, each naming the variable and what it expects. */
 export class ConfigError extends Error {
@@ -108,10 +123,63 @@ export function loadConfig(env: Env): Config {
 		) === 'naive' ? 'naive' : 'coalescing',
 		metricsPort: read.optionalInteger('METRICS_PORT', 0, 65_535, 'a TCP port (0: any free port, logged)'),
 		metricsHost: read.optional('METRICS_HOST', 'a host name or IP address to listen on, such as 127.0.0.1 or 0.0.0.0', isHost) ?? '127.0.0.1',
+		sharding: readSharding(env, problems),
+		proxyPort: Number(read.optional('PROXY_PORT', 'a port number from 1 to 65535', isPort) ?? 8080),
 	};
+	if (config.sharding.role !== 'single' && !/^rediss?:\/\//.test(config.storeUrl)) {
+		problems.push(
+			`SHARD_COUNT=${env['SHARD_COUNT']?.trim()} needs a store every shard process shares: set STORE_URL=redis://host:port (SQLite and memory:// are for one process).`,
+		);
+	}
 
 	if (problems.length > 0) throw new ConfigError(problems);
 	return Object.freeze(config);
+}
+
+/** What `npm run rest-proxy` needs: no bot token (each request carries its own) and no Convai key. */
+export interface ProxyConfig {
+	readonly proxyPort: number;
+	/** Where the proxy sends requests: Discord, or DISCORD_API_URL (without the version). */
+	readonly discordApiUrl: string | undefined;
+	readonly logLevel: LogLevel;
+}
+
+export function loadProxyConfig(env: Env): ProxyConfig {
+	const problems: string[] = [];
+	const read = createReader(env, problems);
+	const config: ProxyConfig = {
+		proxyPort: Number(read.optional('PROXY_PORT', 'a port number from 1 to 65535', isPort) ?? 8080),
+		discordApiUrl: mapOptional(
+			read.optional('DISCORD_API_URL', 'an http(s) URL without the version, such as https://discord.com/api', isHttpUrl),
+			stripTrailingSlash,
+		),
+		logLevel: (read.optional('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, (value) => (LOG_LEVELS as readonly string[]).includes(value)) ??
+			'info') as LogLevel,
+	};
+	if (problems.length > 0) throw new ConfigError(problems);
+	return Object.freeze(config);
+}
+
+/** SHARD_COUNT as the operator writes it (1, a number, auto), or as discord.js sets it in a shard. */
+function readSharding(env: Env, problems: string[]): Sharding {
+	const raw = env['SHARD_COUNT']?.trim() ?? '';
+	if (env['SHARDING_MANAGER'] !== undefined) {
+		const shardId = Number(env['SHARDS']);
+		const count = Number(raw);
+		if (!Number.isInteger(shardId) || !Number.isInteger(count) || shardId < 0 || shardId >= count) {
+			problems.push(`SHARDS/SHARD_COUNT are invalid in a shard process (got ${env['SHARDS']}/${raw}): start the bot with npm start, not by hand.`);
+			return { role: 'single' };
+		}
+		return { role: 'shard', shardId, count };
+	}
+	if (raw === '' || raw === '1') return { role: 'single' };
+	if (raw.toLowerCase() === 'auto') return { role: 'manager', count: 'auto' };
+	const count = Number(raw);
+	if (!Number.isInteger(count) || count < 1 || count > 10_000) {
+		problems.push('SHARD_COUNT is invalid: expected 1 (one process), a whole number of shards from 2 to 10000, or auto.');
+		return { role: 'single' };
+	}
+	return { role: 'manager', count };
 }
 
 function createReader(env: Env, problems: string[]) {
@@ -162,6 +230,10 @@ function createReader(env: Env, problems: string[]) {
 
 function isBlockedTerm(term: string): boolean {
 	return term.length <= MAX_BLOCKED_TERM_LENGTH && /[\p{L}\p{N}]/u.test(term);
+}
+
+function isPort(value: string): boolean {
+	return /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 65_535;
 }
 
 function isToken(value: string): boolean {

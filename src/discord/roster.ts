@@ -32,8 +32,13 @@ function scopesOf({ guildId, userId }: Viewer): CharacterScope[] {
 	return userId === undefined ? [{ guildId }] : [{ guildId }, { guildId, ownerId: userId }];
 }
 
-function newestFirst<T extends { createdAt: number; id: string }>(a: T, b: T): number {
-	return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+/**
+ * Newest first; equal timestamps keep the store's order (sort is stable, and the store's index lists
+ * same-millisecond saves newest first). Breaking ties any other way (by id) would let a page cut
+ * from the store's first N entries disagree with the next page at a tie, showing one character twice.
+ */
+function newestFirst<T extends { createdAt: number }>(a: T, b: T): number {
+	return b.createdAt - a.createdAt;
 }
 
 /** One page of the merged list, newest first; a page past the end shows the last one. */

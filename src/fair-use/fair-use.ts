@@ -2,7 +2,7 @@ import type { Config } from '../config/config.js';
 import { text, type Text } from '../i18n/text.js';
 import type { Logger } from '../ops/log.js';
 import { settleWithin } from '../store/settle-within.js';
-import type { CooldownStore } from '../store/index.js';
+import type { AtomicCooldowns, LeaseCap, LeaseGrant, Leases, Stores } from '../store/index.js';
 
 /** A refused generation: why (a catalogue text, translated by whoever answers), and when it is worth trying again. */
 export interface Refusal {
@@ -24,69 +24,49 @@ export interface FairUse {
 
 /** A stuck store must not eat the 3 seconds Discord gives us to answer. */
 const COOLDOWN_LOOKUP_TIMEOUT_MS = 1_000;
+const SLOT_LOOKUP_TIMEOUT_MS = 1_000;
 /** When a cap refuses, the typical length of a generation is the best guess for a retry. */
 const TYPICAL_GENERATION_MS = 60_000;
 
+export type FairUseStores = Pick<Stores, 'atomicCooldowns' | 'leases'>;
+
 /**
  * Protects the owner's Convai quota: a per-user cooldown kept in the store (so it holds across
- * restarts and processes) and caps on running generations per user, per server and in total
- * (per process: a crashed process must not leave slots taken in a shared store).
+ * restarts and processes), taken in one atomic step, and caps on running generations per user, per
+ * server and in total. With Redis the caps count every process (expiring leases, so a killed
+ * process frees its slots); with SQLite or memory they count this one process.
  */
-export function createFairUse(config: Config, cooldowns: CooldownStore, log: Logger): FairUse {
-	const perUser = new Map<string, number>();
-	const perGuild = new Map<string, number>();
-	let total = 0;
+export function createFairUse(config: Config, stores: FairUseStores, log: Logger): FairUse {
+	const leases = stores.leases({
+		perUser: config.maxRunningPerUser,
+		perGuild: config.maxRunningPerGuild,
+		total: config.maxRunningTotal,
+	});
 
-	const over = (limit: number, count: number): boolean => limit > 0 && count >= limit;
-
-	const capRefusal = (userId: string, guildId: string | null): Text | undefined => {
-		if (over(config.maxRunningPerUser, perUser.get(userId) ?? 0)) return text('fairUse.busyUser', { count: config.maxRunningPerUser });
-		if (guildId && over(config.maxRunningPerGuild, perGuild.get(guildId) ?? 0)) {
-			return text('fairUse.busyServer', { count: config.maxRunningPerGuild });
-		}
-		if (over(config.maxRunningTotal, total)) return text('fairUse.busyBot');
-		return undefined;
+	const capReason = (cap: LeaseCap): Text => {
+		if (cap === 'user') return text('fairUse.busyUser', { count: config.maxRunningPerUser });
+		if (cap === 'guild') return text('fairUse.busyServer', { count: config.maxRunningPerGuild });
+		return text('fairUse.busyBot');
 	};
 
 	return {
 		get running() {
-			return total;
+			return leases.heldHere;
 		},
 		async admit({ userId, guildId, exemptFromCooldown, kind = 'backstory' }) {
 			const now = Date.now();
 			const cooldown = cooldownOf(kind, userId, config);
-			const capReason = capRefusal(userId, guildId);
-			if (capReason) return { admitted: false, refusal: { reason: capReason, retryAt: now + TYPICAL_GENERATION_MS } };
+			const slot = await takeSlot(leases, userId, guildId, log);
+			if (!slot.granted) return { admitted: false, refusal: { reason: capReason(slot.cap), retryAt: now + TYPICAL_GENERATION_MS } };
 
 			if (cooldown.seconds > 0 && !exemptFromCooldown) {
-				const until = await lookUpCooldown(cooldowns, cooldown.key, log);
-				if (until !== undefined && until > now) {
+				const until = await takeCooldown(stores.atomicCooldowns, cooldown.key, Date.now() + cooldown.seconds * 1_000, log);
+				if (until !== undefined) {
+					slot.release();
 					return { admitted: false, refusal: { reason: cooldown.reason, retryAt: until } };
 				}
 			}
-			// The lookup awaited: check the caps again, then take the slot without yielding.
-			const lateReason = capRefusal(userId, guildId);
-			if (lateReason) return { admitted: false, refusal: { reason: lateReason, retryAt: now + TYPICAL_GENERATION_MS } };
-			perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
-			if (guildId) perGuild.set(guildId, (perGuild.get(guildId) ?? 0) + 1);
-			total += 1;
-			if (cooldown.seconds > 0 && !exemptFromCooldown) {
-				cooldowns
-					.set(cooldown.key, Date.now() + cooldown.seconds * 1_000)
-					.catch((error: unknown) => log.warn('could not save a cooldown', { userId, error }));
-			}
-
-			let released = false;
-			return {
-				admitted: true,
-				release() {
-					if (released) return;
-					released = true;
-					decrement(perUser, userId);
-					if (guildId) decrement(perGuild, guildId);
-					total -= 1;
-				},
-			};
+			return { admitted: true, release: slot.release };
 		},
 	};
 }
@@ -98,16 +78,24 @@ function cooldownOf(kind: WorkKind, userId: string, config: Config): { key: stri
 		: { key: userId, seconds: config.cooldownSeconds, reason: text('fairUse.cooldown') };
 }
 
-/** Fails open: a store outage must not stop people from writing, only from being rate limited. */
-async function lookUpCooldown(cooldowns: CooldownStore, userId: string, log: Logger): Promise<number | undefined> {
-	const found = await settleWithin(cooldowns.get(userId), COOLDOWN_LOOKUP_TIMEOUT_MS);
+/** Fails open, like the cooldown: a store outage must not stop people from writing. */
+async function takeSlot(leases: Leases, userId: string, guildId: string | null, log: Logger): Promise<LeaseGrant> {
+	const acquiring = leases.acquire({ userId, guildId });
+	const found = await settleWithin(acquiring, SLOT_LOOKUP_TIMEOUT_MS);
 	if (found.ok) return found.value;
-	log.warn('could not read a cooldown in time; allowing the generation', { userId, error: found.error });
-	return undefined;
+	// A late grant must still be given back.
+	acquiring.then((late) => late.granted && late.release(), () => undefined);
+	log.warn('could not take a running slot in time; allowing the generation', { userId, error: found.error });
+	return { granted: true, release: () => undefined };
 }
 
-function decrement(counts: Map<string, number>, key: string): void {
-	const next = (counts.get(key) ?? 1) - 1;
-	if (next <= 0) counts.delete(key);
-	else counts.set(key, next);
+/**
+ * Resolves undefined when the cooldown was taken (or the store failed), else when the running one ends.
+ * `key` is the user id, or `talk:<user id>` for a talk cooldown.
+ */
+async function takeCooldown(cooldowns: AtomicCooldowns, key: string, untilMs: number, log: Logger): Promise<number | undefined> {
+	const found = await settleWithin(cooldowns.take(key, untilMs), COOLDOWN_LOOKUP_TIMEOUT_MS);
+	if (found.ok) return found.value;
+	log.warn('could not take a cooldown in time; allowing the generation', { key, error: found.error });
+	return undefined;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
 import { runBounded } from './bounded.js';
 import { RosterFullError } from './errors.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { type AtomicValues, atomicValues } from './atomic.js';
 import {
 	type CharacterPage,
 	type CharacterScope,
@@ -34,39 +34,50 @@ const AUTOCOMPLETE_LIMIT = 25;
  * keyv #1431/#1391): each roster keeps an index record of summaries, and each character has its own
  * key holding the full record.
  *
- * Known race: save and delete read, modify and rewrite the index. The KeyedMutex serialises that
- * inside this process, but two bot processes sharing one Redis can still interleave and one index
- * write can drop the other's change (the full record then exists without being listed). Run one bot
- * process per store, or move the index to a Redis list/hash with atomic commands if that changes.
+ * Index writes are atomic (AtomicValues: a compare-and-set in Redis, one operation at a time per key
+ * in this process for SQLite and memory), so two processes saving to one roster at once never lose
+ * an entry.
  */
 export class KeyvCharacterStore implements CharacterStore {
-	private readonly rosterLocks = new KeyedMutex();
+	private readonly atomic: AtomicValues;
 
 	public constructor(
 		private readonly keyv: Keyv,
 		private readonly options: CharacterStoreOptions,
-	) {}
+	) {
+		this.atomic = atomicValues(keyv);
+	}
 
 	public async save(character: NewCharacter): Promise<SavedCharacter> {
 		// Outside runBounded so a programming error is not reported as "store unavailable".
 		const scope = rosterFor(character);
-		return runBounded('characters.save', this.options.timeoutMs, (signal) =>
-			this.rosterLocks.run(rosterKey(scope), signal, async () => {
-				const index = await this.readIndex(scope);
-				if (index.items.length >= this.options.rosterCap) {
-					throw new RosterFullError(this.options.rosterCap);
-				}
-				// The caller's fields first, so a stray id or createdAt in the input cannot override ours.
-				const saved: SavedCharacter = { ...character, version: SCHEMA_VERSION, id: newCharacterId(), createdAt: Date.now() };
-				// Record first, index second: if we stop in between, the leftover is an unlisted record,
-				// never a listed character whose record is missing.
-				signal.throwIfAborted();
-				await this.keyv.set(recordKey(scope, saved.id), saved);
-				signal.throwIfAborted();
-				await this.writeIndex(scope, [summarize(saved), ...index.items]);
-				return saved;
-			}),
-		);
+		return runBounded('characters.save', this.options.timeoutMs, async (signal) => {
+			const cap = this.options.rosterCap;
+			// A cheap early refusal; the atomic index update below checks the cap again.
+			if ((await this.readIndex(scope)).items.length >= cap) throw new RosterFullError(cap);
+			// The caller's fields first, so a stray id or createdAt in the input cannot override ours.
+			const saved: SavedCharacter = { ...character, version: SCHEMA_VERSION, id: newCharacterId(), createdAt: Date.now() };
+			// Record first, index second: if we stop in between, the leftover is an unlisted record,
+			// never a listed character whose record is missing.
+			signal.throwIfAborted();
+			await this.keyv.set(recordKey(scope, saved.id), saved);
+			try {
+				await this.atomic.update<RosterIndex>(
+					indexKey(scope),
+					(stored) => {
+						const items = stored === undefined ? [] : checkVersion(stored, indexKey(scope)).items;
+						if (items.length >= cap) throw new RosterFullError(cap);
+						return { version: SCHEMA_VERSION, items: insertNewestFirst(items, summarize(saved)) };
+					},
+					signal,
+				);
+			} catch (error) {
+				// Filled up by someone else meanwhile: the record we just wrote is not listed, drop it.
+				if (error instanceof RosterFullError) await this.keyv.delete(recordKey(scope, saved.id));
+				throw error;
+			}
+			return saved;
+		});
 	}
 
 	public async list(scope: CharacterScope, { page, pageSize }: PageRequest): Promise<CharacterPage> {
@@ -103,21 +114,22 @@ export class KeyvCharacterStore implements CharacterStore {
 	}
 
 	public async delete(scope: CharacterScope, id: string): Promise<boolean> {
-		return runBounded('characters.delete', this.options.timeoutMs, (signal) =>
-			this.rosterLocks.run(rosterKey(scope), signal, async () => {
-				const index = await this.readIndex(scope);
-				const remaining = index.items.filter((item) => item.id !== id);
-				if (remaining.length === index.items.length) {
-					return false;
-				}
-				// Index first, record second: a half-done delete leaves an unlisted record, which is harmless.
-				signal.throwIfAborted();
-				await this.writeIndex(scope, remaining);
-				signal.throwIfAborted();
-				await this.keyv.delete(recordKey(scope, id));
-				return true;
-			}),
-		);
+		return runBounded('characters.delete', this.options.timeoutMs, async (signal) => {
+			const written = await this.atomic.update<RosterIndex>(
+				indexKey(scope),
+				(stored) => {
+					const items = stored === undefined ? [] : checkVersion(stored, indexKey(scope)).items;
+					const remaining = items.filter((item) => item.id !== id);
+					return remaining.length === items.length ? undefined : { version: SCHEMA_VERSION, items: remaining };
+				},
+				signal,
+			);
+			if (written === undefined) return false;
+			// Index first, record second: a half-done delete leaves an unlisted record, which is harmless.
+			signal.throwIfAborted();
+			await this.keyv.delete(recordKey(scope, id));
+			return true;
+		});
 	}
 
 	public async count(scope: CharacterScope): Promise<number> {
@@ -132,15 +144,20 @@ export class KeyvCharacterStore implements CharacterStore {
 		return checkVersion(stored, indexKey(scope));
 	}
 
-	private async writeIndex(scope: CharacterScope, items: CharacterSummary[]): Promise<void> {
-		const index: RosterIndex = { version: SCHEMA_VERSION, items };
-		await this.keyv.set(indexKey(scope), index);
-	}
-
 	private async readRecord(scope: CharacterScope, id: string): Promise<SavedCharacter | undefined> {
 		const stored = await this.keyv.get<SavedCharacter>(recordKey(scope, id));
 		return stored === undefined ? undefined : checkVersion(stored, recordKey(scope, id));
 	}
+}
+
+/**
+ * Keeps the index newest first. Saves that raced may reach the index in another order than their
+ * timestamps (a retried compare-and-set, a slower process), so place by createdAt rather
+ * than always in front.
+ */
+function insertNewestFirst(items: CharacterSummary[], added: CharacterSummary): CharacterSummary[] {
+	const at = items.findIndex((item) => item.createdAt <= added.createdAt);
+	return at === -1 ? [...items, added] : [...items.slice(0, at), added, ...items.slice(at)];
 }
 
 /** Private characters go to the author's own list; public ones to the server roster. */

@@ -2,7 +2,7 @@ import type Keyv from 'keyv';
 import { runBounded } from './bounded.js';
 import { type CooldownStore, SCHEMA_VERSION } from './types.js';
 
-interface StoredCooldown {
+export interface StoredCooldown {
 	version: typeof SCHEMA_VERSION;
 	untilMs: number;
 }
@@ -39,6 +39,6 @@ export class KeyvCooldownStore implements CooldownStore {
 	}
 }
 
-function cooldownKey(userId: string): string {
+export function cooldownKey(userId: string): string {
 	return `user:${userId}`;
 }

@@ -2,6 +2,7 @@ import KeyvRedis from '@keyv/redis';
 import type Keyv from 'keyv';
 import { DEFAULT_STORE_TIMEOUT_MS } from './bounded.js';
 import { KeyvCharacterStore } from './character-store.js';
+import { AtomicCooldowns } from './atomic-cooldown.js';
 import { KeyvCooldownStore } from './cooldown-store.js';
 import type { UsageCounterStore } from './counters.js';
 import { KeyvUsageCounters } from './counters-keyv.js';
@@ -10,6 +11,8 @@ import { createKeyvFromUrl, disconnectKeyv } from './keyv.js';
 import { KeyvPromptStore } from './prompt-store.js';
 import { cacheSettings } from './cached-settings.js';
 import { settleWithin } from './settle-within.js';
+import { createLeases, type LeaseLimits, type Leases } from './leases.js';
+import { settingsFeed } from './settings-feed.js';
 import { KeyvSettingsStore } from './settings-store.js';
 import type { CharacterStore, CooldownStore, PromptStore, SettingsStore } from './types.js';
 
@@ -18,6 +21,8 @@ export { RosterFullError, StoreConfigError, StoreUnavailableError } from './erro
 export { createKeyvFromUrl, DEFAULT_STORE_URL, disconnectKeyv } from './keyv.js';
 export * from './types.js';
 export * from './counters.js';
+export type { AtomicCooldowns } from './atomic-cooldown.js';
+export { LEASE_TTL_MS, type LeaseCap, type LeaseGrant, type LeaseLimits, type Leases } from './leases.js';
 
 export const DEFAULT_ROSTER_CAP = 500;
 export const DEFAULT_NAMESPACE_PREFIX = 'backstory';
@@ -42,6 +47,10 @@ export interface Stores {
 	prompts: PromptStore;
 	/** Daily quotas and /usage: atomic per UTC day. */
 	usage: UsageCounterStore;
+	/** Cooldowns taken atomically (check and write in one step, across processes on Redis). */
+	atomicCooldowns: AtomicCooldowns;
+	/** Running slots for the fair-use caps: in this process, or expiring leases in Redis shared by every process. */
+	leases(limits: LeaseLimits): Leases;
 	/** Disconnects every store; safe to call more than once, never throws. */
 	close(): Promise<void>;
 }
@@ -78,20 +87,29 @@ export function createStores(storeUrl: string, options: StoreOptions): Stores {
 			? new RedisUsageCounters(usageKeyv.store as KeyvRedis<unknown>, timeoutMs)
 			: new KeyvUsageCounters(usageKeyv, timeoutMs);
 
+	const opened: Leases[] = [];
+	const feed = settingsFeed(settingsKeyv, options.onError);
 	let closing: Promise<void> | undefined;
 	return {
 		characters: new KeyvCharacterStore(characterKeyv, {
 			timeoutMs,
 			rosterCap: options.rosterCap ?? DEFAULT_ROSTER_CAP,
 		}),
-		settings: cacheSettings(new KeyvSettingsStore(settingsKeyv, timeoutMs)),
+		settings: cacheSettings(new KeyvSettingsStore(settingsKeyv, timeoutMs), undefined, undefined, feed),
 		cooldowns: new KeyvCooldownStore(cooldownKeyv, timeoutMs),
+		atomicCooldowns: new AtomicCooldowns(cooldownKeyv, timeoutMs),
+		leases: (limits) => {
+			const leases = createLeases(cooldownKeyv, limits, options.onError);
+			opened.push(leases);
+			return leases;
+		},
 		prompts: new KeyvPromptStore(promptKeyv, timeoutMs),
 		usage,
 		close() {
 			// Closing a SQLite handle twice is an error, so every later call shares the first attempt.
+			for (const leases of opened) leases.close();
 			closing ??= settleWithin(usage.settled(), timeoutMs)
-				.then(() => Promise.all([characterKeyv, settingsKeyv, cooldownKeyv, promptKeyv, usageKeyv].map((keyv) => disconnectKeyv(keyv))))
+				.then(() => Promise.all([feed?.close(), ...[characterKeyv, settingsKeyv, cooldownKeyv, promptKeyv, usageKeyv].map((keyv) => disconnectKeyv(keyv))]))
 				.then(() => undefined);
 			return closing;
 		},

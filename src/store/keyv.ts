@@ -87,7 +87,7 @@ function openRedis(storeUrl: string, options: KeyvFromUrlOptions): Keyv {
 	// throwOnConnectError bound the connect step; disableOfflineQueue makes commands fail at once
 	// while a dropped connection is being re-established, instead of queueing and replaying them
 	// later (after we already told the user the save failed).
-	const adapter = new KeyvRedis(
+	const adapter = new ReadyKeyvRedis(
 		{
 			url: storeUrl,
 			disableOfflineQueue: true,
@@ -102,6 +102,32 @@ function openRedis(storeUrl: string, options: KeyvFromUrlOptions): Keyv {
 	);
 	// Mirrors @keyv/redis createKeyv(): the adapter prefixes keys itself, so keyv must not add a second prefix.
 	return new Keyv(adapter, { namespace: options.namespace, useKeyPrefix: false });
+}
+
+/**
+ * @keyv/redis' getClient() returns as soon as a connect is under way (isOpen); with
+ * disableOfflineQueue, the commands of calls that arrive together with the first one then fail with
+ * "The client is offline". Those calls wait for the handshake (or its failure) instead.
+ */
+class ReadyKeyvRedis extends KeyvRedis<unknown> {
+	public override async getClient(): Promise<KeyvRedis<unknown>['client']> {
+		const client = await super.getClient();
+		if ('isReady' in client && !client.isReady) {
+			await new Promise<void>((resolve, reject) => {
+				const ready = (): void => {
+					client.off('error', failed);
+					resolve();
+				};
+				const failed = (error: unknown): void => {
+					client.off('ready', ready);
+					reject(error);
+				};
+				client.once('ready', ready);
+				client.once('error', failed);
+			});
+		}
+		return client;
+	}
 }
 
 /** Same back-off as @keyv/redis' default (100 ms doubling up to 2 s, with jitter). */

@@ -1,5 +1,5 @@
 import type { Logger } from '../ops/log.js';
-import { KeyedMutex } from '../store/keyed-mutex.js';
+import { ConversationTurns } from './conversation-turns.js';
 import type { SavedCharacter } from '../store/index.js';
 import type { CharacterApi } from '../upstream/character-client.js';
 import { UpstreamError } from '../upstream/errors.js';
@@ -65,7 +65,7 @@ const NEW_SESSION = '-1';
 export function createTalk(deps: { store: TalkStore; api: CharacterApi; log: Logger }): Talk {
 	const { store, api, log } = deps;
 	const creating = new Map<string, Promise<string>>();
-	const conversations = new KeyedMutex();
+	const conversations = new ConversationTurns();
 
 	/**
 	 * The entry's Convai charID, created if needed, exactly once: concurrent callers in this process

@@ -49,6 +49,19 @@ describe('fair use: cooldowns and concurrency caps end to end', () => {
 		await harness.finished(send(harness, 'Quick', user(1), { memberPermissions: MANAGE_SERVER }));
 	});
 
+	it('lets only one of two simultaneous commands from one user through the cooldown, even with no running cap', async () => {
+		// Before the cooldown was taken atomically, both read "no cooldown" and both ran.
+		harness = await startHarness({ env: { COOLDOWN_SECONDS: '30', MAX_RUNNING_PER_USER: '0' } });
+		slowStory(harness, 'Twin', 7);
+		const both = [send(harness, 'Twin'), send(harness, 'Twin')];
+		await harness.discord.waitFor(() => both.every((interaction) => interaction.callback !== undefined));
+		const refused = both.filter((interaction) => interaction.callback!.type === 4);
+		expect(refused).toHaveLength(1);
+		expect(await refusal(harness, refused[0]!)).toMatch(/a moment ago/);
+		await harness.finished(both.find((interaction) => interaction.callback!.type !== 4)!);
+		expect(harness.convai.requests).toHaveLength(1);
+	});
+
 	it('keeps the cooldown across a restart (it lives in the store)', async () => {
 		harness = await startHarness({ env: { COOLDOWN_SECONDS: '30' } });
 		harness.scriptFor('Again', sseScript(['Once.']));

@@ -3,6 +3,7 @@ import { fakeWav } from '../support/fake-character-api.js';
 import { faults, jsonError, sseScript, type Script } from '../support/fake-convai.js';
 import type { CommandOption, FakeMessage, Interaction, UserInput } from '../support/fake-discord/index.js';
 import { allStates, finalContents, startHarness, type Harness } from '../support/harness.js';
+import { redisAvailable, startTestRedis, type TestRedis } from '../support/redis.js';
 
 const ANN = { id: '1500000000000000001', username: 'ann', globalName: 'Ann' };
 const BEN = { id: '1500000000000000002', username: 'ben', globalName: 'Ben' };
@@ -378,4 +379,41 @@ describe('/talk: fair use', () => {
 		await answered(slow);
 		expect(l.discord.messagesOf(slow.id)[0]!.content).toContain('**Keeper:** Slowly.');
 	}, 40_000);
+
+	// Before the talk cooldown was taken atomically (check and write in one step), both read "no cooldown" and both ran.
+	const stores: Array<{ store: string; skip: boolean }> = [
+		{ store: 'sqlite', skip: false },
+		{ store: 'redis', skip: !redisAvailable },
+	];
+	for (const { store, skip } of stores) {
+		it.skipIf(skip)(`lets only one of two simultaneous /talk from one user through the talk cooldown, with no running cap (${store})`, async () => {
+			let redis: TestRedis | undefined;
+			try {
+				redis = store === 'redis' ? await startTestRedis(3) : undefined;
+				limited = await startHarness({
+					env: { TALK_COOLDOWN_SECONDS: '30', MAX_RUNNING_PER_USER: '0', ...(redis ? { STORE_URL: redis.url } : {}) },
+				});
+				const l = limited;
+				l.scriptFor('Twin', sseScript(['Twin of the mill.']));
+				const guild = newGuild();
+				await l.finished(l.discord.sendCommand({ name: 'backstory', guildId: guild, user: ANN, options: [{ name: 'name', type: 3, value: 'Twin' }, { name: 'description', type: 3, value: 'x' }] }));
+				await l.bot.waitForLog((entry) => entry.msg === 'backstory finished');
+				const send = (message: string) =>
+					l.discord.sendCommand({ name: 'talk', guildId: guild, user: ANN, options: [{ name: 'character', type: 3, value: 'Twin' }, { name: 'message', type: 3, value: message }] });
+
+				const both = [send('one'), send('two')];
+				await l.discord.waitFor(() => both.every((interaction) => interaction.callback !== undefined));
+				const refused = both.filter((interaction) => interaction.callback!.type === 4);
+				expect(refused).toHaveLength(1);
+				expect(refused[0]!.callback!.data.content).toMatch(/^You talked to a character a moment ago\. You can talk again <t:\d+:R>\.$/);
+				const admitted = both.find((interaction) => interaction.callback!.type !== 4)!;
+				await l.bot.waitForLog((entry) => entry.msg === 'talk answered' && entry.interactionId === admitted.id);
+				expect(l.convai.requests.filter((request) => request.path === '/character/getResponse')).toHaveLength(1);
+			} finally {
+				await limited?.close();
+				limited = undefined;
+				await redis?.stop();
+			}
+		}, 40_000);
+	}
 });

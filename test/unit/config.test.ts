@@ -151,3 +151,41 @@ describe('createLogger', () => {
 		expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ level: 'warn', msg: 'loud', interactionId: '1' }]);
 	});
 });
+
+describe('SHARD_COUNT and PROXY_PORT', () => {
+	const REDIS = { ...REQUIRED, STORE_URL: 'redis://127.0.0.1:6379' };
+
+	it('runs one process when SHARD_COUNT is unset or 1', () => {
+		expect(loadConfig(REQUIRED).sharding).toEqual({ role: 'single' });
+		expect(loadConfig({ ...REQUIRED, SHARD_COUNT: '1' }).sharding).toEqual({ role: 'single' });
+	});
+
+	it('launches shards for a number or auto, with a shared Redis store', () => {
+		expect(loadConfig({ ...REDIS, SHARD_COUNT: '4' }).sharding).toEqual({ role: 'manager', count: 4 });
+		expect(loadConfig({ ...REDIS, SHARD_COUNT: 'auto' }).sharding).toEqual({ role: 'manager', count: 'auto' });
+	});
+
+	it('reads the number discord.js sets in a shard process (never auto)', () => {
+		const env = { ...REDIS, SHARDING_MANAGER: 'true', SHARDS: '1', SHARD_COUNT: '3' };
+		expect(loadConfig(env).sharding).toEqual({ role: 'shard', shardId: 1, count: 3 });
+	});
+
+	it('refuses several shards on SQLite or memory with one line naming STORE_URL=redis://', () => {
+		expect(problemsOf({ ...REQUIRED, SHARD_COUNT: '2' })).toEqual([
+			'SHARD_COUNT=2 needs a store every shard process shares: set STORE_URL=redis://host:port (SQLite and memory:// are for one process).',
+		]);
+		expect(problemsOf({ ...REQUIRED, SHARD_COUNT: 'auto', STORE_URL: 'memory://' })).toHaveLength(1);
+	});
+
+	it.each(['0', '-2', '2.5', 'many'])('rejects SHARD_COUNT=%s with one clear line', (value) => {
+		expect(problemsOf({ ...REDIS, SHARD_COUNT: value })).toEqual([
+			'SHARD_COUNT is invalid: expected 1 (one process), a whole number of shards from 2 to 10000, or auto.',
+		]);
+	});
+
+	it('reads PROXY_PORT (default 8080) and rejects a bad one', () => {
+		expect(loadConfig(REQUIRED).proxyPort).toBe(8080);
+		expect(loadConfig({ ...REQUIRED, PROXY_PORT: '9000' }).proxyPort).toBe(9000);
+		expect(problemsOf({ ...REQUIRED, PROXY_PORT: '70000' })).toEqual(['PROXY_PORT is invalid: expected a port number from 1 to 65535.']);
+	});
+});

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runBounded } from '../../src/store/bounded.js';
 import { RosterFullError, StoreUnavailableError } from '../../src/store/errors.js';
-import { KeyedMutex } from '../../src/store/keyed-mutex.js';
 
 const never = (): Promise<never> => new Promise(() => undefined);
 
@@ -34,33 +33,5 @@ describe('runBounded', () => {
 			return never();
 		}).catch(() => undefined);
 		expect(signal?.aborted).toBe(true);
-	});
-});
-
-describe('KeyedMutex', () => {
-	it('runs holders of one key one after another, other keys in parallel', async () => {
-		const mutex = new KeyedMutex();
-		const log: string[] = [];
-		const step = (name: string, ms: number) => async (): Promise<void> => {
-			log.push(`${name} start`);
-			await new Promise((resolve) => setTimeout(resolve, ms));
-			log.push(`${name} end`);
-		};
-		const signal = new AbortController().signal;
-		await Promise.all([
-			mutex.run('a', signal, step('a1', 30)),
-			mutex.run('a', signal, step('a2', 1)),
-			mutex.run('b', signal, step('b1', 1)),
-		]);
-		expect(log.indexOf('a2 start')).toBeGreaterThan(log.indexOf('a1 end'));
-		expect(log.indexOf('b1 end')).toBeLessThan(log.indexOf('a1 end'));
-	});
-
-	it('releases the key when a stuck holder times out', async () => {
-		const mutex = new KeyedMutex();
-		const stuck = new AbortController();
-		void mutex.run('a', stuck.signal, never).catch(() => undefined);
-		setTimeout(() => stuck.abort(), 20);
-		await expect(mutex.run('a', new AbortController().signal, async () => 'next')).resolves.toBe('next');
 	});
 });

@@ -89,7 +89,7 @@ export const gatewayBot: Handler = (ctx, req) => {
 		status: 200,
 		body: {
 			url: ctx.gatewayUrl(),
-			shards: 1,
+			shards: ctx.shardCount,
 			session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
 		},
 	};

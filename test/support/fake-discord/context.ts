@@ -17,6 +17,8 @@ export interface RouteContext {
 	gatewayUrl: () => string;
 	callbackDeadlineMs: number | false;
 	tokenTtlMs: number;
+	/** What GET /gateway/bot recommends. */
+	shardCount: number;
 }
 
 export interface RouteRequest {

@@ -117,15 +117,31 @@ export class FakeDiscordImpl implements FakeDiscord {
 	}
 
 	waitForReady(timeoutMs = 10_000): Promise<void> {
+		return this.#waitForGateway(timeoutMs, () => this.#parts.gateway.activeSession !== undefined, 'no gateway session reached READY');
+	}
+
+	get shardCount(): number {
+		return this.#parts.gateway.shardCount;
+	}
+
+	waitForShards(timeoutMs = 30_000): Promise<void> {
+		return this.#waitForGateway(timeoutMs, () => this.#parts.gateway.allShardsLive(), `not all ${this.shardCount} shards reached READY`);
+	}
+
+	shardOf(guildId: string | null): number {
+		return this.#parts.gateway.shardOf(guildId);
+	}
+
+	#waitForGateway(timeoutMs: number, ready: () => boolean, failure: string): Promise<void> {
 		return new Promise((resolve, reject) => {
 			const timer = setTimeout(() => {
 				cancel();
-				reject(new Error(`fake Discord: no gateway session reached READY within ${timeoutMs} ms`));
+				reject(new Error(`fake Discord: ${failure} within ${timeoutMs} ms`));
 			}, timeoutMs);
 			const cancel = this.#parts.gateway.onReady(() => {
 				clearTimeout(timer);
 				resolve();
-			});
+			}, ready);
 		});
 	}
 
@@ -255,7 +271,8 @@ export class FakeDiscordImpl implements FakeDiscord {
 			followUpIds: [],
 			followUpEditedLoadingOriginal: false,
 		};
-		this.#parts.gateway.dispatch('INTERACTION_CREATE', payload);
+		// Discord routes a server's events to one shard; DMs to shard 0.
+		this.#parts.gateway.dispatch('INTERACTION_CREATE', payload, payload['guild_id'] ?? null);
 		this.#parts.store.addInteraction(interaction);
 		return interaction;
 	}

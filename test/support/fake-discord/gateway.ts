@@ -12,6 +12,8 @@ interface Session {
 	/** Dispatches kept so a RESUME can replay what the client missed. */
 	sent: Array<{ s: number; frame: string }>;
 	readyAt: number;
+	/** The shard this session identified as. */
+	shardId: number;
 }
 
 export interface GatewayIdentity {
@@ -21,8 +23,10 @@ export interface GatewayIdentity {
 }
 
 /**
- * A single-shard gateway: HELLO, IDENTIFY -> READY, heartbeats, RESUME (with replay) and dispatches.
- * Mirrors what @discordjs/ws 1.2.3 needs to reach ClientReady.
+ * A sharded gateway: HELLO, IDENTIFY -> READY, heartbeats, RESUME (with replay) and dispatches.
+ * Mirrors what @discordjs/ws 1.2.3 needs to reach ClientReady. With `shardCount` above 1 every
+ * IDENTIFY must carry `shard: [id, shardCount]`, as Discord requires: without it the socket is closed
+ * 4011 (sharding required), with another count or an id out of range 4010 (invalid shard).
  */
 export class FakeGateway {
 	readonly identifies: unknown[] = [];
@@ -34,6 +38,7 @@ export class FakeGateway {
 	constructor(
 		server: Server,
 		readonly identity: GatewayIdentity,
+		readonly shardCount = 1,
 	) {
 		this.#wss = new WebSocketServer({ server });
 		this.#wss.on('connection', (socket, request) => this.#accept(socket, request));
@@ -47,30 +52,55 @@ export class FakeGateway {
 		return this.#url;
 	}
 
-	/** The most recently readied session whose socket is open. */
+	/** The most recently readied session of shard 0 (or of `shardId`) whose socket is open. */
 	get activeSession(): Session | undefined {
+		return this.liveSession(0);
+	}
+
+	liveSession(shardId: number): Session | undefined {
 		let best: Session | undefined;
 		for (const session of this.#sessions.values()) {
 			const open = session.socket !== null && session.socket.readyState === session.socket.OPEN;
-			if (open && (!best || session.readyAt > best.readyAt)) best = session;
+			if (open && session.shardId === shardId && (!best || session.readyAt > best.readyAt)) best = session;
 		}
 		return best;
 	}
 
-	/** Resolves on the next READY/RESUMED, or now if a session is already live. */
-	onReady(callback: () => void): () => void {
-		if (this.activeSession) {
+	/** The shard Discord sends a server's events to; DMs go to shard 0. */
+	shardOf(guildId: string | null): number {
+		if (guildId === null) return 0;
+		return Number((BigInt(guildId) >> 22n) % BigInt(this.shardCount));
+	}
+
+	/** Resolves on the next READY/RESUMED after which `ready()` holds, or now if it holds already. */
+	onReady(callback: () => void, ready: () => boolean = () => this.activeSession !== undefined): () => void {
+		if (ready()) {
 			callback();
 			return () => {};
 		}
-		this.#readyWaiters.add(callback);
-		return () => this.#readyWaiters.delete(callback);
+		const waiter = (): void => {
+			if (!ready()) return;
+			this.#readyWaiters.delete(waiter);
+			callback();
+		};
+		this.#readyWaiters.add(waiter);
+		return () => this.#readyWaiters.delete(waiter);
 	}
 
-	/** Sends a dispatch over the live session, or keeps it for replay on a resumable one. */
-	dispatch(t: string, d: unknown): void {
-		const session = this.activeSession ?? this.#latestResumable();
-		if (!session) throw new Error(`fake Discord: no gateway session to send ${t} over; await fake.waitForReady() first`);
+	/** Every shard has a live session. */
+	allShardsLive(): boolean {
+		for (let id = 0; id < this.shardCount; id += 1) if (!this.liveSession(id)) return false;
+		return true;
+	}
+
+	/**
+	 * Sends a dispatch over the live session of the shard that serves `guildId` (shard 0 when
+	 * undefined), or keeps it for replay on that shard's resumable one.
+	 */
+	dispatch(t: string, d: unknown, guildId: string | null = null): void {
+		const shardId = this.shardOf(guildId);
+		const session = this.liveSession(shardId) ?? this.#latestResumable(shardId);
+		if (!session) throw new Error(`fake Discord: no gateway session of shard ${shardId} to send ${t} over; await fake.waitForReady() first`);
 		this.#send(session, t, d);
 	}
 
@@ -90,8 +120,18 @@ export class FakeGateway {
 		await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
 	}
 
-	#latestResumable(): Session | undefined {
-		return [...this.#sessions.values()].sort((a, b) => b.readyAt - a.readyAt)[0];
+	#latestResumable(shardId: number): Session | undefined {
+		return [...this.#sessions.values()].filter((s) => s.shardId === shardId).sort((a, b) => b.readyAt - a.readyAt)[0];
+	}
+
+	/** Discord's check of IDENTIFY's `shard`: the close code and reason, or undefined when it is right. */
+	#shardProblem(shard: unknown): { code: number; reason: string } | undefined {
+		if (shard === undefined) {
+			return this.shardCount > 1 ? { code: 4011, reason: 'Sharding required.' } : undefined;
+		}
+		const valid = Array.isArray(shard) && shard.length === 2 && shard.every((n) => Number.isInteger(n) && n >= 0);
+		if (!valid || shard[1] !== this.shardCount || shard[0] >= shard[1]) return { code: 4010, reason: 'Invalid shard.' };
+		return undefined;
 	}
 
 	#accept(socket: WebSocket, request: IncomingMessage): void {
@@ -116,7 +156,11 @@ export class FakeGateway {
 					if (session) return socket.close(4005, 'Already authenticated.');
 					if (typeof payload.d?.token !== 'string' || payload.d.token === '') return socket.close(4004, 'Authentication failed.');
 					this.identifies.push(payload.d);
-					session = this.#identify(socket);
+					{
+						const problem = this.#shardProblem(payload.d.shard);
+						if (problem) return socket.close(problem.code, problem.reason);
+					}
+					session = this.#identify(socket, Array.isArray(payload.d.shard) ? Number(payload.d.shard[0]) : 0);
 					return;
 				case Op.Resume: {
 					const known = this.#sessions.get(payload.d?.session_id);
@@ -139,8 +183,8 @@ export class FakeGateway {
 		socket.send(JSON.stringify({ op: Op.Hello, d: { heartbeat_interval: 41_250 } }));
 	}
 
-	#identify(socket: WebSocket): Session {
-		const session: Session = { id: randomBytes(16).toString('hex'), seq: 0, socket, sent: [], readyAt: performance.now() };
+	#identify(socket: WebSocket, shardId: number): Session {
+		const session: Session = { id: randomBytes(16).toString('hex'), seq: 0, socket, sent: [], readyAt: performance.now(), shardId };
 		this.#sessions.set(session.id, session);
 		const { botUserId, username, applicationId } = this.identity;
 		this.#send(session, 'READY', {
@@ -161,7 +205,7 @@ export class FakeGateway {
 			session_type: 'normal',
 			resume_gateway_url: this.#url,
 			application: { id: applicationId, flags: 0 },
-			shard: [0, 1],
+			shard: [shardId, this.shardCount],
 			private_channels: [],
 			relationships: [],
 			presences: [],
@@ -191,9 +235,6 @@ export class FakeGateway {
 	}
 
 	#announceReady(): void {
-		for (const waiter of [...this.#readyWaiters]) {
-			this.#readyWaiters.delete(waiter);
-			waiter();
-		}
+		for (const waiter of [...this.#readyWaiters]) waiter();
 	}
 }

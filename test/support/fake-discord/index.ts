@@ -45,6 +45,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		gatewayUrl: () => gateway.url,
 		callbackDeadlineMs: options.callbackDeadlineMs ?? 3_000,
 		tokenTtlMs: options.tokenTtlMs ?? FIFTEEN_MINUTES,
+		shardCount: options.shards ?? 1,
 	};
 	const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
 	const limiter = rateLimit ? new SlidingWindowLimiter(rateLimit.limit, rateLimit.windowMs) : null;
@@ -72,7 +73,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			res.destroy();
 		});
 	});
-	const gateway = new FakeGateway(server, bot);
+	const gateway = new FakeGateway(server, bot, options.shards ?? 1);
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
 		// Discord's accept queue is thousands deep; Node's default of 511 would drop a 1,000-command burst of connects.

@@ -16,6 +16,11 @@ export interface FakeDiscordOptions {
 	tokenTtlMs?: number;
 	/** Where the OpenAPI document lives; defaults to `$DISCORD_OPENAPI_PATH` or the shared reference copy. */
 	openApiPath?: string;
+	/**
+	 * Shards the bot must connect with (GET /gateway/bot recommends it; default 1). Each server's events
+	 * reach only shard `(guild_id >> 22) % shards`; an IDENTIFY with another count is closed 4010/4011.
+	 */
+	shards?: number;
 }
 
 export interface UserInput {
@@ -226,6 +231,12 @@ export interface FakeDiscord {
 	sendComponent(input: SendComponentInput): Interaction;
 	sendAutocomplete(input: SendAutocompleteInput): Interaction;
 	waitForReady(timeoutMs?: number): Promise<void>;
+	/** Shards this fake expects (the `shards` option). */
+	readonly shardCount: number;
+	/** Resolves once every shard has a live session (READY or RESUMED). */
+	waitForShards(timeoutMs?: number): Promise<void>;
+	/** The shard a server's events go to, as Discord routes them. */
+	shardOf(guildId: string | null): number;
 	/** Messages of an interaction in display order (original first), deleted ones included. */
 	messagesOf(interactionId: string): FakeMessage[];
 	/** The text a user sees now for an interaction: contents of its live messages joined by newlines. */
