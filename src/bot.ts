@@ -25,7 +25,8 @@ import { createKeyvJournalStore, JOURNAL_NAMESPACE_SUFFIX } from './journal/stor
 import { startJournalMaintenance, type JournalMaintenance } from './journal/maintenance.js';
 import { webhookStoryMessages } from './journal/discord-messages.js';
 import { createMetrics, type BotMetrics } from './ops/metrics.js';
-import { startOpsServer, type OpsServer } from './ops/http.js';
+import { startOpsServer, type HealthSources, type OpsServer } from './ops/http.js';
+import { answerOpsRequests } from './ops/ipc.js';
 import { createConvaiClient } from './upstream/convai-client.js';
 import type { BackstorySource } from './upstream/types.js';
 
@@ -66,6 +67,11 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 	const journal = createJournal(createKeyvJournalStore(journalKeyv, () => disconnectKeyv(journalKeyv)), { log });
 	let maintenance: JournalMaintenance | undefined;
 	let opsServer: OpsServer | undefined;
+	let stopAnsweringOps: (() => void) | undefined;
+	const health: HealthSources = {
+		gatewayReady: () => client.ws.status === Status.Ready,
+		pingStore: () => journal.store.ping().then(() => true),
+	};
 	const talkStore = createTalkStore(config.storeUrl, {
 		namespace: `${DEFAULT_NAMESPACE_PREFIX}:talk`,
 		timeoutMs: DEFAULT_STORE_TIMEOUT_MS,
@@ -101,10 +107,11 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 	client.once(Events.ClientReady, (ready) => {
 		log.info('connected to Discord', { user: ready.user.tag, applicationId: ready.application.id, shards: ready.shard?.ids });
 		// With shards, only shard 0 registers the commands: once per bot, not once per process.
-		if (ready.shard && !ready.shard.ids.includes(0)) return;
-		registerCommands(ready, { guildId: config.discordGuildId, log }).catch((error: unknown) =>
-			log.error('could not register slash commands', { error }),
-		);
+		if (!ready.shard || ready.shard.ids.includes(0)) {
+			registerCommands(ready, { guildId: config.discordGuildId, log }).catch((error: unknown) =>
+				log.error('could not register slash commands', { error }),
+			);
+		}
 		if (shuttingDown) return;
 		// In the background: commands are served while the runs of a crashed predecessor are repaired.
 		maintenance = startJournalMaintenance(
@@ -140,16 +147,16 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 		client,
 		metrics,
 		async start() {
-			if (config.metricsPort !== undefined) {
+			if (config.sharding.role === 'shard') {
+				// The manager serves METRICS_PORT for the whole bot and asks each shard over IPC.
+				stopAnsweringOps = answerOpsRequests(metrics.registry, health, log);
+			} else if (config.metricsPort !== undefined) {
 				opsServer = await startOpsServer({
 					host: config.metricsHost,
 					port: config.metricsPort,
 					registry: metrics.registry,
 					log,
-					health: {
-						gatewayReady: () => client.ws.status === Status.Ready,
-						pingStore: () => journal.store.ping().then(() => true),
-					},
+					health,
 				}).catch((error: unknown) => {
 					throw new OpsEndpointError(`could not listen on METRICS_HOST:METRICS_PORT (${config.metricsHost}:${config.metricsPort})`, { cause: error });
 				});
@@ -168,6 +175,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 			// Every run has ended and removed its record; a forced stop leaves them to the next start.
 			await journal.close();
 			await client.destroy();
+			stopAnsweringOps?.();
 			await Promise.all([stores.close(), talkStore.close(), journal.store.close(), opsServer?.close()]);
 			log.info('shut down');
 		},

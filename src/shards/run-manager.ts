@@ -1,5 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../ops/log.js';
+import { startOpsServer } from '../ops/http.js';
+import { fleetOpsSources } from './fleet-ops.js';
 import { startShardFleet } from './manager.js';
 
 /** Process managers send SIGKILL after 15 s or so; every shard is given 12 s, the manager 14.5 s. */
@@ -19,6 +21,17 @@ export async function runShardManager(config: Config, log: Logger): Promise<neve
 	} catch (error) {
 		log.error('could not start the shards: check DISCORD_TOKEN (and DISCORD_API_URL if you set it)', { error });
 		process.exit(1);
+	}
+	if (config.metricsPort !== undefined) {
+		const ops = fleetOpsSources(fleet);
+		try {
+			const server = await startOpsServer({ host: config.metricsHost, port: config.metricsPort, registry: ops.metrics, health: ops.health, log });
+			log.info('operator endpoints listening', { host: config.metricsHost, port: server.port, shards: fleet.count });
+		} catch (error) {
+			log.error(`could not listen on METRICS_HOST:METRICS_PORT (${config.metricsHost}:${config.metricsPort})`, { error });
+			await fleet.stop();
+			process.exit(1);
+		}
 	}
 	let stopping = false;
 	for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -20,6 +20,23 @@ function slowStory(bot: ShardedBot, name: string, seed: number, delayMs = 40) {
 	return story;
 }
 
+/** The manager's operator endpoints (METRICS_PORT=0: the port it picked is logged). */
+async function opsOf(bot: ShardedBot) {
+	const entry = await bot.bot.waitForLog((line) => line.msg === 'operator endpoints listening' && line['shards'] !== undefined);
+	const base = `http://127.0.0.1:${String(entry['port'])}`;
+	return {
+		async health(): Promise<{ status: number; body: Record<string, unknown> }> {
+			const response = await fetch(`${base}/healthz`);
+			return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+		},
+		async counter(name: string, labels: string): Promise<number> {
+			const text = await (await fetch(`${base}/metrics`)).text();
+			const line = text.split('\n').find((row) => row.startsWith(`${name}{${labels}}`));
+			return Number(line?.split(' ').at(-1));
+		},
+	};
+}
+
 /** The private refusal fair use gives, or undefined when the command was accepted (deferred). */
 async function answerOf(discord: FakeDiscord, interaction: Interaction): Promise<string | undefined> {
 	await discord.waitFor(() => interaction.callback !== undefined, 10_000);
@@ -32,7 +49,7 @@ async function answerOf(discord: FakeDiscord, interaction: Interaction): Promise
 describe.skipIf(!redisAvailable)('two shards sharing one Redis: stories, cooldowns and caps', () => {
 	let bot: ShardedBot;
 	beforeAll(async () => {
-		bot = await startShardedBot({ shards: 2, env: { COOLDOWN_SECONDS: '30', MAX_RUNNING_TOTAL: '2' } });
+		bot = await startShardedBot({ shards: 2, env: { COOLDOWN_SECONDS: '30', MAX_RUNNING_TOTAL: '2', METRICS_PORT: '0' } });
 	}, 60_000);
 	afterAll(async () => bot?.close(), 30_000);
 
@@ -71,14 +88,25 @@ describe.skipIf(!redisAvailable)('two shards sharing one Redis: stories, cooldow
 		expect(refused[0]).toMatch(/^The bot is busy with as many backstories and conversations as it can handle right now\. You can start another one <t:\d+:R>\./);
 		await Promise.all(runs.filter((_, i) => answers[i] === undefined).map((run) => bot.finished(run)));
 	});
+
+	it('serves one /metrics and /healthz for the whole bot from the manager: every shard counted, both healthy', async () => {
+		const ops = await opsOf(bot);
+		const health = await ops.health();
+		expect(health.status).toBe(200);
+		expect(health.body).toMatchObject({ status: 'ok', down: [], shards: [{ shard: 0, status: 'ok' }, { shard: 1, status: 'ok' }] });
+		// The tests above, across both shards: 2 + 1 + 2 stories written, 2 refused (the cooldown and the cap).
+		expect(await ops.counter('backstory_generations_total', 'outcome="complete"')).toBe(5);
+		expect(await ops.counter('backstory_generations_total', 'outcome="refused"')).toBe(2);
+	});
 });
 
 describe.skipIf(!redisAvailable)('a shard that dies, and stopping the whole bot', () => {
 	let bot: ShardedBot | undefined;
 	afterEach(async () => bot?.close(), 30_000);
 
-	it('SIGKILL one shard mid-story: it is respawned, the other shard finishes exactly, its slots free within 30 s; SIGTERM stops all in 15 s', async () => {
-		bot = await startShardedBot({ shards: 2, env: { MAX_RUNNING_PER_USER: '1' } });
+	it('SIGKILL one shard mid-story: /healthz names it, it is respawned, its story is repaired, the other shard finishes exactly, its slots free within 30 s; SIGTERM stops all in 15 s', async () => {
+		bot = await startShardedBot({ shards: 2, env: { MAX_RUNNING_PER_USER: '1', METRICS_PORT: '0' } });
+		const ops = await opsOf(bot);
 		const pidOf = (shardId: number) =>
 			Number(bot!.bot.logs().filter((entry) => entry.msg === 'shard process started' && entry.shardId === shardId).at(-1)?.['pid']);
 		const survivor = slowStory(bot, 'Survivor', 10, 60);
@@ -91,8 +119,22 @@ describe.skipIf(!redisAvailable)('a shard that dies, and stopping the whole bot'
 		process.kill(victimPid, 'SIGKILL');
 		const killedAt = Date.now();
 		await bot.bot.waitForLog((entry) => entry.msg === 'shard process died; respawning it' && entry.shardId === 1);
+		// While shard 1 is down, the whole bot's /healthz is 503 and names it.
+		const whileDown = await ops.health();
+		expect(whileDown.status).toBe(503);
+		expect(whileDown.body).toMatchObject({ status: 'unavailable', down: [1] });
 		await bot.bot.waitForLog((entry) => entry.msg === 'shard ready' && entry.shardId === 1 && pidOf(1) !== victimPid, 30_000);
 		expect(pidOf(1)).not.toBe(victimPid);
+		const healthyBy = Date.now() + 10_000;
+		while ((await ops.health()).status !== 200) {
+			expect(Date.now()).toBeLessThan(healthyBy);
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		}
+
+		// The story the killed shard was writing is repaired from the run journal: text kept, notice, no Stop.
+		await bot.discord.waitFor(() => (finalContents(bot!.discord, doomed).at(-1) ?? '').includes('interrupted: the bot restarted'), 20_000);
+		for (const content of finalContents(bot.discord, doomed)) expect(content).not.toContain(WRITING_MARKER_TEXT);
+		expect(bot.discord.messagesOf(doomed.id).every((message) => !JSON.stringify(message.components ?? []).includes(':stop:'))).toBe(true);
 
 		await bot.finished(kept, 30_000);
 		expectExact(bot.discord, kept, 'Survivor', survivor.text);
