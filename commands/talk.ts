@@ -19,12 +19,12 @@ import { passesGuard } from '../src/guard/guard.js';
 import { localizeCommand } from '../src/i18n/commands.js';
 import { replyLanguage } from '../src/i18n/locale.js';
 import { render, t, text, type Language, type Text } from '../src/i18n/text.js';
-import { UserFacingError } from '../src/interactions/errors.js';
+import { describeUpstreamError, UserFacingError } from '../src/interactions/errors.js';
 import { splitText } from '../src/render/split.js';
 import { settleWithin } from '../src/store/settle-within.js';
 import type { Run } from '../src/generation/runs.js';
 import type { TalkReply } from '../src/talk/talk.js';
-import { describeTalkError } from '../src/talk/talk-text.js';
+import { TALK_UPSTREAM_TEXTS } from '../src/talk/talk-text.js';
 import { UpstreamError } from '../src/upstream/errors.js';
 
 /** Long enough for a real question at the table; Convai answers short messages best. */
@@ -134,7 +134,7 @@ async function converse(interaction: ChatInputCommandInteraction, context: Comma
 /** What the user reads about a failure, or undefined for a bug (the boundary answers those). */
 function failureText(error: unknown, signal: AbortSignal): Text | undefined {
 	if (signal.aborted) return text('talk.interrupted');
-	if (error instanceof UpstreamError) return describeTalkError(error);
+	if (error instanceof UpstreamError) return describeUpstreamError(error, TALK_UPSTREAM_TEXTS);
 	const userFacing = asUserFacing(error);
 	return userFacing instanceof UserFacingError ? userFacing.text : undefined;
 }

@@ -32,10 +32,21 @@ const UPSTREAM_TEXT = {
 	protocol: 'upstream.protocol',
 } as const satisfies Record<UpstreamError['code'], TextKey>;
 
-/** One sentence for users about an upstream failure; never contains a key or a stack trace. */
-export function describeUpstreamError(error: UpstreamError): Text {
-	if (error.code === 'rejected' && error.detail) return text('upstream.rejectedWithDetail', { detail: truncate(error.detail, 300) });
-	return text(UPSTREAM_TEXT[error.code]);
+/** The sentences a feature shows for each upstream failure, and for Convai's own reason for a refusal. */
+export interface UpstreamTexts {
+	byCode: Record<UpstreamError['code'], TextKey>;
+	rejectedWithDetail: TextKey;
+}
+
+const BACKSTORY_TEXTS: UpstreamTexts = { byCode: UPSTREAM_TEXT, rejectedWithDetail: 'upstream.rejectedWithDetail' };
+
+/**
+ * One sentence for users about an upstream failure; never contains a key or a stack trace. Convai's
+ * reason for a refusal is shown, shortened; every other code maps to the feature's fixed sentence.
+ */
+export function describeUpstreamError(error: UpstreamError, texts: UpstreamTexts = BACKSTORY_TEXTS): Text {
+	if (error.code === 'rejected' && error.detail) return text(texts.rejectedWithDetail, { detail: truncate(error.detail, 300) });
+	return text(texts.byCode[error.code]);
 }
 
 function truncate(value: string, max: number): string {

@@ -1,5 +1,5 @@
-import { t, text, type Language, type Text, type TextKey } from '../i18n/text.js';
-import type { UpstreamError } from '../upstream/errors.js';
+import { t, type Language, type TextKey } from '../i18n/text.js';
+import type { UpstreamTexts } from '../interactions/errors.js';
 import { isVoiceType, type VoiceType } from './voices.js';
 
 /**
@@ -18,23 +18,17 @@ export function voiceName(language: Language, voiceType: string): string {
 	return isVoiceType(voiceType) ? t(language, VOICE_TEXT[voiceType]) : voiceType;
 }
 
-const TALK_ERROR_TEXT = {
-	unauthorized: 'talk.unauthorized',
-	busy: 'upstream.busy',
-	unavailable: 'upstream.unavailable',
-	rejected: 'talk.rejected',
-	interrupted: 'talk.connectionDropped',
-	'idle-timeout': 'talk.timeout',
-	'total-timeout': 'talk.timeout',
-	protocol: 'upstream.protocol',
-} as const satisfies Record<UpstreamError['code'], TextKey>;
-
-/** One sentence about a failed Convai call during /talk; never contains a key or a stack trace. */
-export function describeTalkError(error: UpstreamError): Text {
-	if (error.code === 'rejected' && error.detail) return text('talk.rejectedWithDetail', { detail: truncate(error.detail, 300) });
-	return text(TALK_ERROR_TEXT[error.code]);
-}
-
-function truncate(value: string, max: number): string {
-	return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
-}
+/** /talk's sentences for a failed Convai call: the backstory ones where they fit, its own where they differ. */
+export const TALK_UPSTREAM_TEXTS: UpstreamTexts = {
+	byCode: {
+		unauthorized: 'talk.unauthorized',
+		busy: 'upstream.busy',
+		unavailable: 'upstream.unavailable',
+		rejected: 'talk.rejected',
+		interrupted: 'talk.connectionDropped',
+		'idle-timeout': 'talk.timeout',
+		'total-timeout': 'talk.timeout',
+		protocol: 'upstream.protocol',
+	},
+	rejectedWithDetail: 'talk.rejectedWithDetail',
+};
