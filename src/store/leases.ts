@@ -52,17 +52,11 @@ class LocalLeases implements Leases {
 		this.perUser.set(userId, (this.perUser.get(userId) ?? 0) + 1);
 		if (guildId) this.perGuild.set(guildId, (this.perGuild.get(guildId) ?? 0) + 1);
 		this.total += 1;
-		let released = false;
-		return {
-			granted: true,
-			release: () => {
-				if (released) return;
-				released = true;
-				decrement(this.perUser, userId);
-				if (guildId) decrement(this.perGuild, guildId);
-				this.total -= 1;
-			},
-		};
+		return granted(() => {
+			decrement(this.perUser, userId);
+			if (guildId) decrement(this.perGuild, guildId);
+			this.total -= 1;
+		});
 	}
 
 	public close(): void {}
@@ -141,18 +135,12 @@ class RedisLeases implements Leases {
 		const sets = guildId ? keys : [keys[0]!, keys[2]!];
 		this.held.set(id, sets);
 		this.timer ??= setInterval(() => this.renew(), RENEW_EVERY_MS).unref();
-		let released = false;
-		return {
-			granted: true,
-			release: () => {
-				if (released) return;
-				released = true;
-				this.held.delete(id);
-				if (this.held.size === 0) this.stopRenewing();
-				// If this fails the lease simply expires.
-				void Promise.all(sets.map((set) => client.zRem(set, id))).catch(this.onError);
-			},
-		};
+		return granted(() => {
+			this.held.delete(id);
+			if (this.held.size === 0) this.stopRenewing();
+			// If this fails the lease simply expires.
+			void Promise.all(sets.map((set) => client.zRem(set, id))).catch(this.onError);
+		});
 	}
 
 	public close(): void {
@@ -180,6 +168,19 @@ class RedisLeases implements Leases {
 	private key(name: string): string {
 		return this.adapter.createKeyPrefix(`lease:${name}`, this.adapter.namespace);
 	}
+}
+
+/** A granted slot whose release runs once, however often it is called (a finally and a Stop may both call it). */
+function granted(release: () => void): LeaseGrant {
+	let released = false;
+	return {
+		granted: true,
+		release: () => {
+			if (released) return;
+			released = true;
+			release();
+		},
+	};
 }
 
 function decrement(counts: Map<string, number>, key: string): void {
