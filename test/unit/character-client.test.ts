@@ -1,33 +1,14 @@
-import { Agent } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCharacterClient, type CharacterClientOptions } from '../../src/upstream/character-client.js';
 import { UpstreamError, type UpstreamErrorCode } from '../../src/upstream/errors.js';
 import { fakeWav } from '../support/fake-character-api.js';
-import { FAKE_API_KEY, faults, jsonError, sleep, startFakeConvai, type FakeConvai, type Script } from '../support/fake-convai.js';
+import { FAKE_API_KEY, faults, jsonError, sleep, type Script } from '../support/fake-convai.js';
+import { useFakeConvaiPerTest } from '../support/upstream-client-test.js';
 
-let fake: FakeConvai;
-let agent: Agent;
-
-beforeEach(async () => {
-	fake = await startFakeConvai();
-	agent = new Agent();
-});
-
-afterEach(async () => {
-	try {
-		// Every request must have ended, answered or abandoned.
-		await fake.allClosed(1000);
-		await agent.close();
-		for (const deadline = Date.now() + 1000; fake.openConnections() > 0 && Date.now() < deadline; ) await sleep(5);
-		expect(fake.openConnections()).toBe(0);
-	} finally {
-		await agent.destroy().catch(() => undefined);
-		await fake.close();
-	}
-});
+const bed = useFakeConvaiPerTest();
 
 function client(overrides: Partial<CharacterClientOptions> = {}) {
-	return createCharacterClient({ baseUrl: fake.url, apiKey: FAKE_API_KEY, dispatcher: agent, ...overrides });
+	return createCharacterClient({ baseUrl: bed.fake.url, apiKey: FAKE_API_KEY, dispatcher: bed.agent, ...overrides });
 }
 
 const mindy = { charName: 'Mindy', voiceType: 'FEMALE', backstory: 'Mindy grew up above a tavern.\n\nShe counts every coin twice.' };
@@ -44,8 +25,8 @@ async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
 describe('Convai Character API client', () => {
 	it('creates a character with a JSON body and the key header, and returns its charID', async () => {
 		const { charID } = await client().create(mindy);
-		expect(fake.characters.characters.get(charID)).toEqual({ charID, ...mindy });
-		const [request] = fake.requests;
+		expect(bed.fake.characters.characters.get(charID)).toEqual({ charID, ...mindy });
+		const [request] = bed.fake.requests;
 		expect(request!.path).toBe('/character/create');
 		expect(request!.headers['content-type']).toBe('application/json');
 		expect(request!.headers['convai-api-key']).toBe(FAKE_API_KEY);
@@ -57,14 +38,14 @@ describe('Convai Character API client', () => {
 		const { charID } = await api.create(mindy);
 		const first = await api.getResponse({ charID, userText: 'Hello', sessionID: '-1', voiceResponse: false });
 		expect(first).toMatchObject({ charID, text: 'Mindy heard "Hello" and remembers nothing before.', audio: undefined });
-		const request = fake.requests.at(-1)!;
+		const request = bed.fake.requests.at(-1)!;
 		expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
 		expect(request.form).toEqual({ userText: 'Hello', charID, sessionID: '-1', voiceResponse: 'False' });
 
 		const second = await api.getResponse({ charID, userText: 'Again', sessionID: first.sessionID, voiceResponse: true });
 		expect(second.sessionID).toBe(first.sessionID);
 		expect(second.text).toBe('Mindy heard "Again" and remembers "Hello".');
-		expect(fake.requests.at(-1)!.form.voiceResponse).toBe('True');
+		expect(bed.fake.requests.at(-1)!.form.voiceResponse).toBe('True');
 		expect(second.audio!.equals(fakeWav(second.text))).toBe(true);
 		expect(second.sampleRate).toBe(16_000);
 	});
@@ -73,8 +54,8 @@ describe('Convai Character API client', () => {
 		const api = client();
 		const { charID } = await api.create(mindy);
 		await api.delete(charID);
-		expect(fake.characters.deleted).toEqual([charID]);
-		expect(fake.requests.at(-1)!.form).toEqual({ charID });
+		expect(bed.fake.characters.deleted).toEqual([charID]);
+		expect(bed.fake.requests.at(-1)!.form).toEqual({ charID });
 	});
 
 	it.each<[string, Script, UpstreamErrorCode, number | undefined]>([
@@ -86,52 +67,52 @@ describe('Convai Character API client', () => {
 		['a 200 carrying only an error key', jsonError(200, { INTERNAL_ERROR: 'Something broke.' }), 'rejected', 200],
 		['a 200 that is not JSON', { status: 200, headers: { 'content-type': 'text/plain' }, body: [{ write: 'ok' }] }, 'protocol', 200],
 	])('maps %s to the same typed error as the backstory client', async (_, script, code, status) => {
-		fake.characters.setFault(() => script);
+		bed.fake.characters.setFault(() => script);
 		const error = await failure(client().getResponse({ charID: 'c', userText: 'Hi', sessionID: '-1', voiceResponse: false }));
 		expect(error.code).toBe(code);
 		expect(error.status).toBe(status);
 	});
 
 	it('shows Convai’s own message for a rejected request, never the key', async () => {
-		fake.characters.setFault(() => jsonError(400, { ERROR: `Bad charID for key ${FAKE_API_KEY}` }));
+		bed.fake.characters.setFault(() => jsonError(400, { ERROR: `Bad charID for key ${FAKE_API_KEY}` }));
 		const error = await failure(client().create(mindy));
 		expect(error.detail).toBe('Bad charID for key [redacted]');
 	});
 
 	it('fails a create whose answer has no charID', async () => {
-		fake.characters.setFault(() => jsonError(200, { STATUS: 'ok' }));
+		bed.fake.characters.setFault(() => jsonError(200, { STATUS: 'ok' }));
 		expect((await failure(client().create(mindy))).code).toBe('protocol');
 	});
 
 	it('reports an unreachable Convai as unavailable', async () => {
-		const api = createCharacterClient({ baseUrl: 'http://127.0.0.1:1', apiKey: FAKE_API_KEY, dispatcher: agent });
+		const api = createCharacterClient({ baseUrl: 'http://127.0.0.1:1', apiKey: FAKE_API_KEY, dispatcher: bed.agent });
 		expect((await failure(api.delete('c'))).code).toBe('unavailable');
 	});
 
 	it('gives up on missing headers, on silence mid-answer, and on the whole call, closing the request each time', async () => {
-		fake.characters.setFault(() => ({ headersAfterMs: 'never' }));
+		bed.fake.characters.setFault(() => ({ headersAfterMs: 'never' }));
 		expect((await failure(client({ connectTimeoutMs: 150 }).delete('c'))).code).toBe('unavailable');
 
-		fake.characters.setFault(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body: [{ write: '{"text":' }, { stall: true }] }));
+		bed.fake.characters.setFault(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body: [{ write: '{"text":' }, { stall: true }] }));
 		expect((await failure(client({ idleTimeoutMs: 150 }).delete('c'))).code).toBe('idle-timeout');
 
 		const drip: Script = { status: 200, headers: { 'content-type': 'application/json' }, body: Array.from({ length: 40 }, () => [{ write: ' ' }, { delayMs: 50 }]).flat() };
-		fake.characters.setFault(() => drip);
+		bed.fake.characters.setFault(() => drip);
 		const started = Date.now();
 		expect((await failure(client({ idleTimeoutMs: 1_000, totalTimeoutMs: 300 }).delete('c'))).code).toBe('total-timeout');
 		expect(Date.now() - started).toBeLessThan(1_500);
-		await fake.allClosed(1_000);
-		expect(fake.requests.every((request) => request.endedBy === 'client')).toBe(true);
+		await bed.fake.allClosed(1_000);
+		expect(bed.fake.requests.every((request) => request.endedBy === 'client')).toBe(true);
 	});
 
 	it('rejects with the caller’s reason when aborted, and closes the request', async () => {
-		fake.characters.setFault(() => ({ headersAfterMs: 'never' }));
+		bed.fake.characters.setFault(() => ({ headersAfterMs: 'never' }));
 		const controller = new AbortController();
 		const call = client().getResponse({ charID: 'c', userText: 'Hi', sessionID: '-1', voiceResponse: false }, { signal: controller.signal });
 		await sleep(50);
 		const reason = new Error('shutting down');
 		controller.abort(reason);
 		await expect(call).rejects.toBe(reason);
-		await fake.allClosed(1_000);
+		await bed.fake.allClosed(1_000);
 	});
 });

@@ -1,7 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UpstreamError, type UpstreamErrorCode } from '../../src/upstream/errors.js';
 import { createConvaiClient, type ConvaiClientOptions } from '../../src/upstream/convai-client.js';
 import { toUpstreamError } from '../../src/upstream/http-errors.js';
@@ -13,37 +12,17 @@ import {
 	proseEvents,
 	sleep,
 	sseScript,
-	startFakeConvai,
-	type FakeConvai,
 	type Script,
 } from '../support/fake-convai.js';
+import { useFakeConvaiPerTest } from '../support/upstream-client-test.js';
 
 const mindy = { characterName: 'Mindy', description: 'Lawyer in the New York City. Achiever. Stubborn.' };
 const fourEvents = ['One', ' two', ' three', ' four'];
 
-let fake: FakeConvai;
-let agent: Agent;
-
-beforeEach(async () => {
-	fake = await startFakeConvai();
-	agent = new Agent();
-});
-
-afterEach(async () => {
-	try {
-		// Every upstream request must have ended, whether the server finished it or the client left.
-		await fake.allClosed(1000);
-		await agent.close();
-		for (const deadline = Date.now() + 1000; fake.openConnections() > 0 && Date.now() < deadline; ) await sleep(5);
-		expect(fake.openConnections()).toBe(0);
-	} finally {
-		await agent.destroy().catch(() => undefined);
-		await fake.close();
-	}
-});
+const bed = useFakeConvaiPerTest();
 
 function client(overrides: Partial<ConvaiClientOptions> = {}) {
-	return createConvaiClient({ baseUrl: fake.url, apiKey: FAKE_API_KEY, dispatcher: agent, ...overrides });
+	return createConvaiClient({ baseUrl: bed.fake.url, apiKey: FAKE_API_KEY, dispatcher: bed.agent, ...overrides });
 }
 
 interface Outcome {
@@ -72,25 +51,25 @@ function expectUpstreamError(error: unknown, code: UpstreamErrorCode): UpstreamE
 }
 
 async function expectClosedByClient(): Promise<void> {
-	await fake.allClosed(1000);
-	expect(fake.requests.map((request) => request.endedBy)).toEqual(fake.requests.map(() => 'client'));
+	await bed.fake.allClosed(1000);
+	expect(bed.fake.requests.map((request) => request.endedBy)).toEqual(bed.fake.requests.map(() => 'client'));
 }
 
 describe('request', () => {
 	it('posts the form fields and headers Convai expects, with or without a trailing slash on baseUrl', async () => {
 		const awkward = { characterName: 'Zoë & Ned', description: 'Likes "tiny" + 100% = a=b&c\nsecond line' };
-		fake.setScript((form) => sseScript([`Hello ${form.charName}`]));
-		for (const baseUrl of [fake.url, `${fake.url}/`]) {
+		bed.fake.setScript((form) => sseScript([`Hello ${form.charName}`]));
+		for (const baseUrl of [bed.fake.url, `${bed.fake.url}/`]) {
 			const outcome = await collect(client({ baseUrl }).streamBackstory(awkward));
 			expect(outcome).toEqual({ events: ['Hello Zoë & Ned'], error: undefined });
 		}
-		for (const request of fake.requests) {
+		for (const request of bed.fake.requests) {
 			expect(request.form).toEqual({ charName: awkward.characterName, inputText: awkward.description });
 			expect(request.headers['convai-api-key']).toBe(FAKE_API_KEY);
 			expect(request.headers.accept).toBe('text/event-stream');
 			expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
 		}
-		expect(fake.requests).toHaveLength(2);
+		expect(bed.fake.requests).toHaveLength(2);
 	});
 });
 
@@ -100,7 +79,7 @@ describe('streaming', () => {
 			const prose = proseEvents({ seed, minChars: 300, maxChars: 1500, discordExtras: seed % 2 === 0 });
 			const lineEnding = (['\n', '\r\n', '\r'] as const)[seed % 3];
 			const encoding = { lineEnding, bom: seed % 4 === 0, terminateLastEvent: seed % 5 !== 0 };
-			fake.setScript(sseScript(prose.events, { ...encoding, splitAt: 'random', chunkSize: 1 + (seed % 12), seed }));
+			bed.fake.setScript(sseScript(prose.events, { ...encoding, splitAt: 'random', chunkSize: 1 + (seed % 12), seed }));
 			const { events, error } = await collect(client().streamBackstory(mindy));
 			expect(error, `seed ${seed}`).toBeUndefined();
 			expect(events, `seed ${seed}`).toEqual(prose.events);
@@ -110,14 +89,14 @@ describe('streaming', () => {
 
 	it('reassembles a story dripped one byte per packet, multi-byte characters included', async () => {
 		const prose = proseEvents({ seed: 99, minChars: 60, maxChars: 90, discordExtras: true });
-		fake.setScript(faults.drip(prose.events, 1));
+		bed.fake.setScript(faults.drip(prose.events, 1));
 		const { events, error } = await collect(client().streamBackstory(mindy));
 		expect(error).toBeUndefined();
 		expect(events.join('')).toBe(prose.text);
 	});
 
 	it('yields each event as it arrives instead of waiting for the end', async () => {
-		fake.setScript({ body: [{ write: encodeSse(['first']) }, { delayMs: 400 }, { write: encodeSse(['second']) }] });
+		bed.fake.setScript({ body: [{ write: encodeSse(['first']) }, { delayMs: 400 }, { write: encodeSse(['second']) }] });
 		const started = performance.now();
 		const arrivals: number[] = [];
 		await collect(client().streamBackstory(mindy), () => arrivals.push(performance.now() - started));
@@ -148,7 +127,7 @@ describe('HTTP failures', () => {
 		['200 with text/plain', 'protocol', { headers: { 'content-type': 'text/plain' }, body: [{ write: 'data: x\n\n' }] }, 'data: x'],
 		['200 without a content type', 'protocol', { headers: {}, body: [{ write: 'data: x\n\n' }] }, 'data: x'],
 	])('maps %s to %s', async (_name, code, script, detailPart) => {
-		fake.setScript(script);
+		bed.fake.setScript(script);
 		const { events, error } = await collect(client().streamBackstory(mindy));
 		expect(events).toEqual([]);
 		const upstream = expectUpstreamError(error, code);
@@ -158,13 +137,13 @@ describe('HTTP failures', () => {
 	});
 
 	it('redacts the API key when Convai echoes it in an error body', async () => {
-		fake.setScript(faults.json(400, { error: `Key ${FAKE_API_KEY} may not do this` }));
+		bed.fake.setScript(faults.json(400, { error: `Key ${FAKE_API_KEY} may not do this` }));
 		const upstream = expectUpstreamError((await collect(client().streamBackstory(mindy))).error, 'rejected');
 		expect(upstream.detail).toBe('Key [redacted] may not do this');
 	});
 
 	it('reads only the start of an endless error body and closes it', async () => {
-		fake.setScript({ ...faults.htmlPage(502), body: [{ write: `<html>${'x'.repeat(64 * 1024)}` }, { stall: true }] });
+		bed.fake.setScript({ ...faults.htmlPage(502), body: [{ write: `<html>${'x'.repeat(64 * 1024)}` }, { stall: true }] });
 		const started = performance.now();
 		const { error } = await collect(client({ idleTimeoutMs: 5000 }).streamBackstory(mindy));
 		expectUpstreamError(error, 'unavailable');
@@ -182,7 +161,7 @@ describe('HTTP failures', () => {
 	});
 
 	it('gives up on missing response headers after connectTimeoutMs and closes the request', async () => {
-		fake.setScript({ headersAfterMs: 'never' });
+		bed.fake.setScript({ headersAfterMs: 'never' });
 		const started = performance.now();
 		const { error } = await collect(client({ connectTimeoutMs: 200 }).streamBackstory(mindy));
 		expectUpstreamError(error, 'unavailable');
@@ -230,14 +209,14 @@ describe('toUpstreamError', () => {
 describe('mid-stream failures and timeouts', () => {
 	it('throws interrupted after yielding every event received before the connection dropped', async () => {
 		const completeEventsBytes = encodeSse(fourEvents.slice(0, 3)).length;
-		fake.setScript(faults.dropAfterBytes(fourEvents, completeEventsBytes + 5));
+		bed.fake.setScript(faults.dropAfterBytes(fourEvents, completeEventsBytes + 5));
 		const { events, error } = await collect(client().streamBackstory(mindy));
 		expect(events).toEqual(fourEvents.slice(0, 3));
 		expectUpstreamError(error, 'interrupted');
 	});
 
 	it('throws idle-timeout when Convai goes silent, and closes the request', async () => {
-		fake.setScript(faults.stallAfterEvents(fourEvents, 2));
+		bed.fake.setScript(faults.stallAfterEvents(fourEvents, 2));
 		let lastEventAt = 0;
 		const { events, error } = await collect(client({ idleTimeoutMs: 200 }).streamBackstory(mindy), () => {
 			lastEventAt = performance.now();
@@ -252,21 +231,21 @@ describe('mid-stream failures and timeouts', () => {
 
 	it('restarts the idle timer on every chunk, so a slow but steady stream completes', async () => {
 		// Five chunks 110 ms apart: 440 ms in all, well over the idle timeout, never silent for as long as it.
-		fake.setScript(sseScript(['slow', ' but', ' steady', ' wins', ' the', ' race'], { chunkSize: 15, delayMs: 110 }));
+		bed.fake.setScript(sseScript(['slow', ' but', ' steady', ' wins', ' the', ' race'], { chunkSize: 15, delayMs: 110 }));
 		const { events, error } = await collect(client({ idleTimeoutMs: 250 }).streamBackstory(mindy));
 		expect(error).toBeUndefined();
 		expect(events.join('')).toBe('slow but steady wins the race');
 	});
 
 	it('does not count time the consumer spends between events as upstream silence', async () => {
-		fake.setScript(sseScript(fourEvents.slice(0, 3)));
+		bed.fake.setScript(sseScript(fourEvents.slice(0, 3)));
 		const { events, error } = await collect(client({ idleTimeoutMs: 100 }).streamBackstory(mindy), () => sleep(180));
 		expect(error).toBeUndefined();
 		expect(events).toEqual(fourEvents.slice(0, 3));
 	});
 
 	it('throws total-timeout when the whole story takes too long, and closes the request', async () => {
-		fake.setScript(sseScript(proseEvents({ seed: 5, minChars: 400, maxChars: 400 }).events, { chunkSize: 10, delayMs: 40 }));
+		bed.fake.setScript(sseScript(proseEvents({ seed: 5, minChars: 400, maxChars: 400 }).events, { chunkSize: 10, delayMs: 40 }));
 		const started = performance.now();
 		const { events, error } = await collect(client({ totalTimeoutMs: 300, idleTimeoutMs: 1000 }).streamBackstory(mindy));
 		expect(events.length).toBeGreaterThan(0);
@@ -277,7 +256,7 @@ describe('mid-stream failures and timeouts', () => {
 	});
 
 	it('turns an event larger than the 1 MiB parser limit into a protocol error and closes the request', async () => {
-		fake.setScript({ headers: eventStreamHeaders, body: [{ write: `data: ${'x'.repeat(1100 * 1024)}` }, { stall: true }] });
+		bed.fake.setScript({ headers: eventStreamHeaders, body: [{ write: `data: ${'x'.repeat(1100 * 1024)}` }, { stall: true }] });
 		expectUpstreamError((await collect(client().streamBackstory(mindy))).error, 'protocol');
 		await expectClosedByClient();
 	});
@@ -285,7 +264,7 @@ describe('mid-stream failures and timeouts', () => {
 
 describe('cancellation', () => {
 	it('throws the abort reason and closes the request within 1 s when aborted while waiting', async () => {
-		fake.setScript(faults.stallAfterEvents(fourEvents, 1));
+		bed.fake.setScript(faults.stallAfterEvents(fourEvents, 1));
 		const controller = new AbortController();
 		const reason = new Error('user cancelled');
 		let abortedAt = 0;
@@ -298,11 +277,11 @@ describe('cancellation', () => {
 		expect(events).toEqual(['One']);
 		expect(error).toBe(reason);
 		await expectClosedByClient();
-		expect(fake.requests[0]!.closedAt! - abortedAt).toBeLessThan(1000);
+		expect(bed.fake.requests[0]!.closedAt! - abortedAt).toBeLessThan(1000);
 	});
 
 	it('closes the request at once when aborted while the consumer holds an event', async () => {
-		fake.setScript(faults.stallAfterEvents(fourEvents, 3));
+		bed.fake.setScript(faults.stallAfterEvents(fourEvents, 3));
 		const controller = new AbortController();
 		const stream = client().streamBackstory(mindy, { signal: controller.signal })[Symbol.asyncIterator]();
 		expect(await stream.next()).toEqual({ done: false, value: 'One' });
@@ -313,7 +292,7 @@ describe('cancellation', () => {
 	});
 
 	it('throws the abort reason when aborted before the response headers arrive', async () => {
-		fake.setScript({ headersAfterMs: 'never' });
+		bed.fake.setScript({ headersAfterMs: 'never' });
 		const { error } = await collect(client().streamBackstory(mindy, { signal: AbortSignal.timeout(100) }));
 		expect(error).toBeInstanceOf(DOMException);
 		expect((error as DOMException).name).toBe('TimeoutError');
@@ -324,11 +303,11 @@ describe('cancellation', () => {
 		const reason = new Error('too late');
 		const { error } = await collect(client().streamBackstory(mindy, { signal: AbortSignal.abort(reason) }));
 		expect(error).toBe(reason);
-		expect(fake.requests).toHaveLength(0);
+		expect(bed.fake.requests).toHaveLength(0);
 	});
 
 	it('closes the request when the consumer stops reading early', async () => {
-		fake.setScript(faults.stallAfterEvents(fourEvents, 2));
+		bed.fake.setScript(faults.stallAfterEvents(fourEvents, 2));
 		for await (const event of client().streamBackstory(mindy)) {
 			expect(event).toBe('One');
 			break;
