@@ -57,11 +57,19 @@ export function createScreen(options: ScreenOptions): Screen {
 			for (const input of inputs) {
 				const variants = variantsOf(input);
 				if (custom && variants.some((text) => custom.test(text))) return { blocked: true, by: 'BLOCKED_TERMS' };
-				if (matcher && variants.some((text) => matcher.hasMatch(text))) return { blocked: true, by: 'built-in list' };
+				if (matcher && variants.some((text) => hasWordMatch(matcher, text))) return { blocked: true, by: 'built-in list' };
 			}
 			return { blocked: false };
 		},
 	};
+}
+
+/**
+ * A match made of digits alone is a number read as l33t ("455", "717", "80085"): an agent's number, a
+ * year, a room. Only a match with at least one letter in the text as typed counts.
+ */
+function hasWordMatch(matcher: RegExpMatcher, text: string): boolean {
+	return matcher.getAllMatches(text).some((match) => /\p{L}/u.test(text.slice(match.startIndex, match.endIndex + 1)));
 }
 
 function builtInMatcher(): RegExpMatcher {

@@ -13,7 +13,14 @@ describe('input screening', () => {
 		expect(builtIn.check([text])).toEqual({ blocked: false });
 	});
 
+	// Read as l33t, these numbers spell flagged words ("ass", "tit", "boobs"); as numbers they are names.
+	it.each(['Bench 455', 'Unit 717', 'Agent 80085', 'Room 455, floor 7', '4 5 5'])('lets the number in %j through', (text) => {
+		expect(builtIn.check([text])).toEqual({ blocked: false });
+	});
+
 	it.each([
+		['l33t with a letter in it', 'you a55hole'],
+		['l33t with a letter in it, spaced', 'a 5 5 h o l e'],
 		['a plain term', 'go fuck yourself'],
 		['l33t', 'what a pile of sh1t'],
 		['look-alike letters', 'ｆｕｃｋ this'],
