@@ -1,5 +1,6 @@
 import KeyvRedis from '@keyv/redis';
 import type Keyv from 'keyv';
+import { BatchedUpdates } from './batched-updates.js';
 
 /**
  * Read-modify-write and set-if-absent on one keyv key, safe against every other writer: other
@@ -11,7 +12,9 @@ export interface AtomicValues {
 	 * Reads the key, applies `change` and writes its result, as one step nobody else's write can come
 	 * between (Redis: compare-and-set, retried when another writer got there first). `change` may run
 	 * more than once, so it must be pure; it returns undefined to leave the value as it is, or throws
-	 * to abort. Resolves with what was written (undefined when nothing was).
+	 * to abort (this caller only). Updates that arrive together are read and written as one batch,
+	 * each change applied in order of arrival. Resolves with the value after `change` (undefined when
+	 * it left it as it was). A key is used with either `update` or `setIfAbsent`, never both.
 	 */
 	update<T>(key: string, change: (current: T | undefined) => T | undefined, signal: AbortSignal): Promise<T | undefined>;
 	/** Writes `value` for `ttlMs` unless the key holds a live value; resolves undefined when written, else that value. */
@@ -45,28 +48,26 @@ class RedisAtomicValues implements AtomicValues {
 		private readonly adapter: KeyvRedis<unknown>,
 	) {}
 
-	/** Only one compare-and-set per key in flight from this process: the retries are then only between processes. */
-	private readonly queue = new KeyedQueue();
+	/** One compare-and-set per key in flight from this process, for a whole batch: retries are only between processes. */
+	private readonly batches = new BatchedUpdates((key, apply) => this.compareAndSet(key, apply));
 
 	public update<T>(key: string, change: (current: T | undefined) => T | undefined, signal: AbortSignal): Promise<T | undefined> {
-		return this.queue.inTurn(key, () => this.compareAndSet(key, change, signal));
+		return this.batches.update(key, change, signal);
 	}
 
-	private async compareAndSet<T>(key: string, change: (current: T | undefined) => T | undefined, signal: AbortSignal): Promise<T | undefined> {
+	private async compareAndSet<T>(key: string, apply: (current: T | undefined) => T | undefined): Promise<void> {
 		const client = await this.adapter.getClient();
 		const fullKey = this.fullKey(key);
 		for (;;) {
-			signal.throwIfAborted();
 			const raw = await client.get(fullKey);
 			const current = raw === null ? undefined : await this.decode<T>(raw);
-			const next = change(current);
-			if (next === undefined) return undefined;
-			signal.throwIfAborted();
+			const next = apply(current);
+			if (next === undefined) return;
 			const written = await client.eval(COMPARE_AND_SET, {
 				keys: [fullKey],
 				arguments: [raw === null ? '0' : '1', raw ?? '', await this.encode(next, undefined)],
 			});
-			if (written === 1) return next;
+			if (written === 1) return;
 			// Another writer changed the key between our read and our write: read again.
 		}
 	}
@@ -101,22 +102,20 @@ class RedisAtomicValues implements AtomicValues {
 /**
  * One process owns a SQLite file or a memory store, so running each key's operations one after
  * another is enough. Unlike a lock with a timeout, an operation keeps its place until its write has
- * settled: the next one always reads what the previous one wrote.
+ * settled: the next one always reads what the previous one wrote (for updates, the next batch).
  */
 class LocalAtomicValues implements AtomicValues {
 	private readonly queue = new KeyedQueue();
 
 	public constructor(private readonly keyv: Keyv) {}
 
+	private readonly batches = new BatchedUpdates(async (key, apply) => {
+		const next = apply(await this.keyv.get(key));
+		if (next !== undefined) await this.keyv.set(key, next);
+	});
+
 	public update<T>(key: string, change: (current: T | undefined) => T | undefined, signal: AbortSignal): Promise<T | undefined> {
-		return this.queue.inTurn(key, async () => {
-			signal.throwIfAborted();
-			const next = change(await this.keyv.get<T>(key));
-			if (next === undefined) return undefined;
-			signal.throwIfAborted();
-			await this.keyv.set(key, next);
-			return next;
-		});
+		return this.batches.update(key, change, signal);
 	}
 
 	public setIfAbsent<T>(key: string, value: T, ttlMs: number): Promise<T | undefined> {

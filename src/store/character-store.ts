@@ -53,8 +53,8 @@ export class KeyvCharacterStore implements CharacterStore {
 		const scope = rosterFor(character);
 		return runBounded('characters.save', this.options.timeoutMs, async (signal) => {
 			const cap = this.options.rosterCap;
-			// A cheap early refusal; the atomic index update below checks the cap again.
-			if ((await this.readIndex(scope)).items.length >= cap) throw new RosterFullError(cap);
+			// No early read of the index: the atomic update below checks the cap, and under a burst every
+			// extra round trip waits its turn. A full roster costs one record written and deleted.
 			// The caller's fields first, so a stray id or createdAt in the input cannot override ours.
 			const saved: SavedCharacter = { ...character, version: SCHEMA_VERSION, id: newCharacterId(), createdAt: Date.now() };
 			// Record first, index second: if we stop in between, the leftover is an unlisted record,
