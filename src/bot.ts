@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { Client, Events, GatewayIntentBits, Status } from 'discord.js';
 import type { Config } from './config/config.js';
 import { createFairUse } from './fair-use/fair-use.js';
@@ -105,7 +106,13 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 	};
 
 	client.once(Events.ClientReady, (ready) => {
-		log.info('connected to Discord', { user: ready.user.tag, applicationId: ready.application.id, shards: ready.shard?.ids });
+		log.info('connected to Discord', {
+			user: ready.user.tag,
+			applicationId: ready.application.id,
+			shards: ready.shard?.ids,
+			// The V8 heap cap this process runs with (`npm start` sets --max-old-space-size): operators sizing a host read it here.
+			heapLimitMB: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
+		});
 		// With shards, only shard 0 registers the commands: once per bot, not once per process.
 		if (!ready.shard || ready.shard.ids.includes(0)) {
 			registerCommands(ready, { guildId: config.discordGuildId, log }).catch((error: unknown) =>

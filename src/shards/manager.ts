@@ -51,6 +51,9 @@ export async function startShardFleet(config: Config, log: Logger): Promise<Shar
 		mode: 'process',
 		respawn: true,
 		token: config.discordToken,
+		// Each shard runs with the manager's own Node flags: the heap cap of `npm start` (or of the
+		// operator's unit file) applies to every shard process, not only to the manager.
+		execArgv: process.execArgv,
 	});
 	const states = new Map<number, ShardState>();
 	const listeners: Array<(shardId: number, state: ShardState) => void> = [];

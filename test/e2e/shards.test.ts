@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BOT_NODE_FLAGS } from '../support/bot-process.js';
 import { proseEvents, sseScript } from '../support/fake-convai.js';
 import type { FakeDiscord, Interaction } from '../support/fake-discord/index.js';
 import { finalContents, storyText, WRITING_MARKER_TEXT } from '../support/harness.js';
@@ -64,6 +66,15 @@ describe.skipIf(!redisAvailable)('two shards sharing one Redis: stories, cooldow
 		expect(bot.discord.identifies.map((d: any) => d.shard).sort()).toEqual([[0, 2], [1, 2]]);
 		expect(bot.discord.commands.putCount).toBe(1);
 		expect(bot.discord.violations).toEqual([]);
+	});
+
+	it("runs every shard with npm start's heap cap (the manager passes its Node flags on)", () => {
+		const heapLimitWith = (flags: string[]) =>
+			Number(execFileSync(process.execPath, [...flags, '-p', "Math.round(require('v8').getHeapStatistics().heap_size_limit / 2 ** 20)"], { encoding: 'utf8' }));
+		const capped = heapLimitWith(BOT_NODE_FLAGS);
+		expect(capped).not.toBe(heapLimitWith([]));
+		const connected = bot.bot.logs().filter((entry) => entry.msg === 'connected to Discord');
+		expect(connected.map((entry) => entry['heapLimitMB'])).toEqual([capped, capped]);
 	});
 
 	it("refuses in a server of shard 1 a user whose cooldown was set through shard 0", async () => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BOT_ENTRY = join(ROOT, 'dist/src/index.js');
 /** `npm run deploy-commands` without its build step. */
 export const DEPLOY_ENTRY = join(ROOT, 'dist/src/deploy-commands.js');
+/** The Node flags of `npm start` (the heap cap), so every test and the bench run the bot as it runs in production. */
+export const BOT_NODE_FLAGS = nodeFlagsOfStartScript();
 export const FAKE_TOKEN = 'fake-discord-token.abcdefghijklmnop';
 export const FAKE_CONVAI_KEY = 'fake-convai-key-1234567890';
 
@@ -28,14 +30,14 @@ export interface BotProcess {
 }
 
 /**
- * Starts the compiled bot the way `npm start` does (node dist/src/index.js) with the given
+ * Starts the compiled bot the way `npm start` does (node, its flags, dist/src/index.js) with the given
  * environment only, in an empty working directory so a developer's own .env never leaks in.
  */
 export function startBot(env: Record<string, string>, options: { cwd?: string; entry?: string } = {}): BotProcess {
 	// A bot restarted in the same folder finds its SQLite store again, as in production.
 	const cwd = options.cwd ?? makeBotFolder();
 	const entry = options.entry ?? BOT_ENTRY;
-	const child = spawn(process.execPath, [entry], {
+	const child = spawn(process.execPath, [...(entry === BOT_ENTRY ? BOT_NODE_FLAGS : []), entry], {
 		cwd,
 		env: { PATH: process.env.PATH ?? '', DISCORD_TOKEN: FAKE_TOKEN, CONVAI_API_KEY: FAKE_CONVAI_KEY, LOG_LEVEL: 'debug', ...env },
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,4 +103,11 @@ export function startBot(env: Record<string, string>, options: { cwd?: string; e
 			}
 		},
 	};
+}
+
+function nodeFlagsOfStartScript(): string[] {
+	const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+	const start = /^node((?:\s+--\S+)*)\s+dist\/src\/index\.js$/.exec(scripts['start'] ?? '');
+	if (!start) throw new Error(`package.json's start script is not "node [--flags] dist/src/index.js": ${scripts['start']}`);
+	return start[1]!.trim().split(/\s+/).filter((flag) => flag !== '');
 }
