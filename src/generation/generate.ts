@@ -77,12 +77,16 @@ async function admitAndStream(interaction: GeneratingInteraction, request: Gener
 	let summary: GenerationSummary | undefined;
 	let refusedByGuard = false;
 	context.metrics.inFlight.inc();
+	// Read while the guard and the acknowledgement are on their way: the Convai request needs the world
+	// setting, and waiting for the store only after the deferred reply's round trip delayed it ~130 ms
+	// at 50 commands at once. Neither lookup throws (both fall back).
+	const lookups = settingAndLanguage(interaction, request, context);
 	try {
 		// Screening and the daily quota: they answer privately themselves when they refuse.
 		refusedByGuard = !(await passesGuard(interaction, context, { inputs: [request.characterName, request.description], quota: 'generation' }));
 		if (refusedByGuard) return;
 		await interaction.deferReply(request.private ? { flags: MessageFlags.Ephemeral } : {});
-		summary = await streamIntoReply(interaction, request, context, run, receivedAt);
+		summary = await streamIntoReply(interaction, request, context, run, receivedAt, lookups);
 	} finally {
 		admission.release();
 		context.metrics.inFlight.dec();
@@ -106,6 +110,7 @@ async function streamIntoReply(
 	context: CommandContext,
 	run: Run,
 	receivedAt: number,
+	lookups: Promise<[setting: string | undefined, publicLanguage: Language]>,
 ): Promise<GenerationSummary> {
 	const runId = interaction.id;
 	const startedAt = Date.now();
@@ -122,10 +127,7 @@ async function streamIntoReply(
 		authorLanguage: language,
 	});
 	const logFields = { interactionId: runId, guildId: interaction.guildId, userId: interaction.user.id };
-	const [setting, publicLanguage] = await Promise.all([
-		worldSettingFor(interaction.guildId, context),
-		request.private ? Promise.resolve(language) : serverLanguage(interaction, context.stores.settings),
-	]);
+	const [setting, publicLanguage] = await lookups;
 	// Written after the setting is read, not before: under a burst of commands the SQLite driver's few
 	// worker threads would otherwise hold every other run's prompt write ahead of this run's setting read,
 	// and Convai would be asked only once the whole burst had been written.
@@ -207,6 +209,18 @@ function buttonsFor(view: MessageView, runId: string, authorId: string, isPrivat
 	if (view.state === 'writing') return stopButtonRow(button, t(language, 'generation.stop'));
 	if (view.state === 'complete') return regenerateButtonRow(button, t(language, 'generation.regenerate'));
 	return [];
+}
+
+/** The server's world setting, and the language of notices everyone reads (the author's for a private story). */
+function settingAndLanguage(
+	interaction: GeneratingInteraction,
+	request: GenerationRequest,
+	context: CommandContext,
+): Promise<[setting: string | undefined, publicLanguage: Language]> {
+	return Promise.all([
+		worldSettingFor(interaction.guildId, context),
+		request.private ? Promise.resolve(replyLanguage(interaction)) : serverLanguage(interaction, context.stores.settings),
+	]);
 }
 
 async function worldSettingFor(guildId: string | null, context: CommandContext): Promise<string | undefined> {
