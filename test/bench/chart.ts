@@ -14,14 +14,20 @@ const METRICS: Array<[label: string, pick: (m: LoadMetrics) => number]> = [
 	['ack p99 (ms after the command)', (m) => m.ack.p99],
 ];
 
+const FLOOR = 'floor: bare discord.js bot';
+
 /**
  * Final-text lag and ack latency against concurrency, ours against the naive renderer, as an SVG drawn
- * by Vega-Lite headlessly (no canvas, no browser). Log scales: the two renderers differ by orders of
- * magnitude.
+ * by Vega-Lite headlessly (no canvas, no browser), with the floor bot's ack where it ran (its final
+ * text is one write, not comparable). Log scales: the two renderers differ by orders of magnitude.
  */
-export async function benchChart(loads: Array<{ ours: LoadMetrics; naive?: LoadMetrics }>, subtitle: string): Promise<string> {
+export async function benchChart(
+	loads: Array<{ concurrency: number; ours: LoadMetrics; naive?: LoadMetrics; floor?: { ack: { p99: number } } }>,
+	subtitle: string,
+): Promise<string> {
 	const values: Point[] = [];
 	for (const load of loads) {
+		if (load.floor) values.push({ concurrency: load.concurrency, renderer: FLOOR, metric: METRICS[1]![0], ms: Math.max(1, load.floor.ack.p99) });
 		for (const [renderer, m] of [['ours', load.ours], ['naive', load.naive]] as const) {
 			if (!m) continue;
 			for (const [metric, pick] of METRICS) {
@@ -33,7 +39,7 @@ export async function benchChart(loads: Array<{ ours: LoadMetrics; naive?: LoadM
 	}
 	const spec: TopLevelSpec = {
 		$schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-		title: { text: 'Backstory under concurrent streams: ours vs the naive renderer', subtitle },
+		title: { text: 'Backstory under concurrent streams: ours vs the naive renderer (and the floor)', subtitle },
 		data: { values },
 		facet: { column: { field: 'metric', type: 'nominal', title: null, sort: METRICS.map(([label]) => label) } },
 		spec: {
@@ -46,7 +52,7 @@ export async function benchChart(loads: Array<{ ours: LoadMetrics; naive?: LoadM
 			encoding: {
 				x: { field: 'concurrency', type: 'quantitative', scale: { type: 'log' }, title: 'concurrent streams' },
 				y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms' },
-				color: { field: 'renderer', type: 'nominal', sort: ['ours', 'naive'], title: null },
+				color: { field: 'renderer', type: 'nominal', sort: ['ours', 'naive', FLOOR], title: null },
 			},
 		},
 		resolve: { scale: { y: 'independent' } },

@@ -6,6 +6,9 @@
  *                            saves, 1000 the single-process ceiling: `--concurrency 200,500,1000`)
  *   --naive / --no-naive     also run the naive baseline (default on)
  *   --naive-max N            ...but only at concurrencies up to N (default 200: at 1000 it takes many minutes)
+ *   --floor / --no-floor     also run the floor bot (floor-bot.mjs: a bare discord.js bot that only defers,
+ *                            asks Convai and writes once) for the ack and upstream-start figures no
+ *                            discord.js bot can beat on this machine (default on)
  *   --chart path             the SVG chart of the loads (default bench-results/bench.svg; docs/bench.svg is the README's)
  *   --profile dir            the bot writes a CPU profile (inspector, as --cpu-prof) and one heap snapshot 6 s into each load
  *                            into dir (the snapshot pauses the bot for seconds: profile runs are not measurements)
@@ -24,7 +27,7 @@ import type { Harness } from '../support/harness.js';
 import { benchChart } from './chart.js';
 import * as load from './load.js';
 import type { LoadMetrics } from './metrics.js';
-import { table, targetLines, targets } from './report.js';
+import { floorFigures, floorLines, table, targetLines, targets } from './report.js';
 import { runSoak, soakTable, type SoakResult } from './soak.js';
 import { REALISTIC } from './workload.js';
 
@@ -40,6 +43,8 @@ const { values } = parseArgs({
 		naive: { type: 'boolean', default: true },
 		'no-naive': { type: 'boolean', default: false },
 		'naive-max': { type: 'string', default: '200' },
+		floor: { type: 'boolean', default: true },
+		'no-floor': { type: 'boolean', default: false },
 		chart: { type: 'string', default: 'bench-results/bench.svg' },
 		profile: { type: 'string' },
 		soak: { type: 'string' },
@@ -60,6 +65,8 @@ const wholeNumber = (text: string, name: string, min: number, max: number): numb
 };
 const concurrencies = values.concurrency.split(',').map((part) => wholeNumber(part.trim(), '--concurrency', 1, MAX_CONCURRENCY));
 const withNaive = values.naive && !values['no-naive'];
+const withFloor = values.floor && !values['no-floor'];
+const FLOOR_BOT = fileURLToPath(new URL('./floor-bot.mjs', import.meta.url));
 const naiveMax = wholeNumber(values['naive-max'], '--naive-max', 1, MAX_CONCURRENCY);
 const seed = wholeNumber(values.seed, '--seed', 0, 2 ** 31);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -87,7 +94,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', totalMemoryMB: Math.round(totalmem() / 2 ** 20), node: process.version };
-const results: { loads: Array<{ concurrency: number; ours: LoadMetrics; naive?: LoadMetrics; targets: ReturnType<typeof targets> }>; soak?: SoakResult } = { loads: [] };
+const results: {
+	loads: Array<{ concurrency: number; ours: LoadMetrics; naive?: LoadMetrics; floor?: ReturnType<typeof floorFigures>; targets: ReturnType<typeof targets> }>;
+	soak?: SoakResult;
+} = { loads: [] };
 log(`bench: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; stories ${REALISTIC.minChars}–${REALISTIC.maxChars} chars over ${REALISTIC.minDurationMs / 1000}–${REALISTIC.maxDurationMs / 1000} s`);
 
 if (values.soak !== undefined) {
@@ -110,9 +120,10 @@ if (values.soak !== undefined) {
 		const ours = await load.runLoad({ ...common, renderer: 'coalescing', timeoutMs: 120_000 });
 		// The naive renderer drains one edit per event through a 5-per-2-s bucket: minutes, not seconds.
 		const naive = withNaive && concurrency <= naiveMax ? await load.runLoad({ ...common, renderer: 'naive', timeoutMs: 400_000 }) : undefined;
-		const checks = targets(ours, naive);
-		results.loads.push({ concurrency, ours, ...(naive ? { naive } : {}), targets: checks });
-		process.stdout.write(`\n${table(ours, naive)}\ntargets (ours):\n${targetLines(checks)}\n`);
+		const floor = withFloor ? await load.runLoad({ ...common, renderer: 'coalescing', entry: FLOOR_BOT, timeoutMs: 120_000 }) : undefined;
+		const checks = targets(ours, naive, floor);
+		results.loads.push({ concurrency, ours, ...(naive ? { naive } : {}), ...(floor ? { floor: floorFigures(floor) } : {}), targets: checks });
+		process.stdout.write(`\n${table(ours, naive)}\n${floor ? `${floorLines(ours, floor)}\n` : ''}targets (ours):\n${targetLines(checks)}\n`);
 	}
 	const chart = resolve(values.chart);
 	mkdirSync(dirname(chart), { recursive: true });
@@ -123,5 +134,5 @@ if (values.soak !== undefined) {
 
 const out = resolve(values.out);
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), machine, options: { concurrencies, withNaive, seed, editIntervalMs: EDIT_INTERVAL_MS, stories: REALISTIC, env }, ...results }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), machine, options: { concurrencies, withNaive, withFloor, seed, editIntervalMs: EDIT_INTERVAL_MS, stories: REALISTIC, env }, ...results }, null, 2)}\n`);
 log(`bench: results written to ${out}`);

@@ -28,6 +28,8 @@ export interface HarnessOptions {
 	discord?: FakeDiscordOptions;
 	convai?: FakeConvaiOptions;
 	env?: Record<string, string>;
+	/** Another bot script instead of the built bot (the bench's floor bot). */
+	entry?: string;
 }
 
 /** The fakes on 127.0.0.1 and the built bot wired to them, ready for commands. */
@@ -53,7 +55,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 	};
 	const folder = makeBotFolder();
 	const launch = async (extraEnv: Record<string, string> = {}) => {
-		const bot = startBot({ ...env, ...extraEnv }, { cwd: folder });
+		const bot = startBot({ ...env, ...extraEnv }, { cwd: folder, ...(options.entry ? { entry: options.entry } : {}) });
 		await bot.waitForLog((entry) => entry.msg === 'slash commands registered' || entry.msg === 'slash commands already up to date');
 		return bot;
 	};
