@@ -13,6 +13,7 @@ import type { CharacterSummary, SavedCharacter } from '../store/index.js';
 import type { TalkStatus } from '../talk/talk.js';
 import { voiceName } from '../talk/talk-text.js';
 import { t, type Language } from '../i18n/text.js';
+import { truncate } from '../render/truncate.js';
 
 /**
  * How saved characters look in Discord: list pages, autocomplete choices, the header of a shown
@@ -194,17 +195,6 @@ function shortTime(ms: number): string {
 
 function isoMinute(ms: number): string {
 	return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-/** At most `max` UTF-16 units (what Discord's limits count), never cutting a surrogate pair. */
-function truncate(text: string, max: number): string {
-	if (text.length <= max) return text;
-	let kept = '';
-	for (const char of text) {
-		if (kept.length + char.length > max - 1) break;
-		kept += char;
-	}
-	return `${kept}…`;
 }
 
 function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {

@@ -1,5 +1,6 @@
 import { english, text, type Text, type TextKey, type TextVars } from '../i18n/text.js';
 import type { UpstreamError } from '../upstream/errors.js';
+import { truncate } from '../render/truncate.js';
 
 /**
  * Errors are split in two families: those written for the person in Discord (UserFacingError and
@@ -47,10 +48,6 @@ const BACKSTORY_TEXTS: UpstreamTexts = { byCode: UPSTREAM_TEXT, rejectedWithDeta
 export function describeUpstreamError(error: UpstreamError, texts: UpstreamTexts = BACKSTORY_TEXTS): Text {
 	if (error.code === 'rejected' && error.detail) return text(texts.rejectedWithDetail, { detail: truncate(error.detail, 300) });
 	return text(texts.byCode[error.code]);
-}
-
-function truncate(value: string, max: number): string {
-	return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
 }
 
 /**
