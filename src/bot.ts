@@ -21,6 +21,7 @@ import { createTalkStore } from './talk/talk-store.js';
 import { createCharacterClient } from './upstream/character-client.js';
 import { clientOptions } from './discord/client-options.js';
 import { rateLimitedWriteKind } from './discord/reply-target.js';
+import { watchLoopLoad } from './ops/loop-load.js';
 import { createJournal } from './journal/journal.js';
 import { createKeyvJournalStore, JOURNAL_NAMESPACE_SUFFIX } from './journal/store.js';
 import { startJournalMaintenance, type JournalMaintenance } from './journal/maintenance.js';
@@ -57,7 +58,8 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 		...clientOptions(config),
 	});
 	const runs = createRunRegistry();
-	const metrics = createMetrics();
+	const loopLoad = watchLoopLoad();
+	const metrics = createMetrics({ paceFactor: () => loopLoad.paceFactor() });
 	onStoreFailure(() => metrics.storeError());
 	const onStoreAdapterError = (error: unknown): void => log.warn('store error', { error });
 	const stores = createStores(config.storeUrl, { rosterCap: config.maxCharactersPerServer, onError: onStoreAdapterError });
@@ -102,6 +104,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 		journal,
 		metrics,
 		talk: createTalk({ store: talkStore, api: characterApi, log }),
+		paceFactor: () => loopLoad.paceFactor(),
 		isShuttingDown: () => shuttingDown,
 	};
 
@@ -179,6 +182,7 @@ export function createBot(config: Config, log: Logger, backstories?: BackstorySo
 			const allEnded = await runs.waitForIdle(SHUTDOWN_GRACE_MS);
 			if (!allEnded) log.warn('some backstories did not finish before shutdown', { running: runs.size });
 			maintenance?.stop();
+			loopLoad.stop();
 			// Every run has ended and removed its record; a forced stop leaves them to the next start.
 			await journal.close();
 			await client.destroy();

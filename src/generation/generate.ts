@@ -146,6 +146,7 @@ async function streamIntoReply(
 	const createRenderer = context.config.renderer === 'naive' ? createNaiveRenderer : createStreamRenderer;
 	const renderer = createRenderer(target, {
 		intervalMs: context.config.editIntervalMs,
+		paceFactor: context.paceFactor,
 		header: `📜 **${escapeMarkdown(request.characterName)}**\n${setting ? `-# 🌍 ${t(language, 'generation.worldSetting')}\n` : ''}`,
 		writingLine: t(language, 'generation.writing'),
 	});

@@ -29,6 +29,8 @@ export interface CommandContext {
 	metrics: BotMetrics;
 	/** Conversations with saved characters (Convai's Character API). */
 	talk: Talk;
+	/** How much to slow ordinary story edits while this process is saturated (1: not at all). */
+	paceFactor(): number;
 }
 
 /**

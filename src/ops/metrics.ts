@@ -34,6 +34,8 @@ export interface BotMetrics extends DiscordWriteRecorder {
 export interface MetricsOptions {
 	/** prom-client's process metrics (CPU, memory, event loop, handles); off in unit tests. */
 	processMetrics?: boolean;
+	/** The current slow-down of ordinary story edits (ops/loop-load.ts), read at each scrape. */
+	paceFactor?: () => number;
 }
 
 export function createMetrics(options: MetricsOptions = {}): BotMetrics {
@@ -71,6 +73,19 @@ export function createMetrics(options: MetricsOptions = {}): BotMetrics {
 		help: 'Store calls that failed or timed out (roster, settings, cooldowns, prompts, run journal).',
 		registers,
 	});
+
+	const paceFactor = options.paceFactor;
+	if (paceFactor) {
+		new Gauge({
+			name: 'backstory_edit_pace_factor',
+			help: 'How much ordinary story edits are slowed because the process is saturated: 1 = every EDIT_INTERVAL_MS, up to 3. Across shards, the largest.',
+			aggregator: 'max',
+			registers,
+			collect() {
+				this.set(paceFactor());
+			},
+		});
+	}
 
 	// Every series exists from the start at 0, so dashboards and rate() see a zero, not a gap.
 	for (const outcome of GENERATION_OUTCOMES) generations.inc({ outcome }, 0);

@@ -18,6 +18,11 @@ export interface StreamRendererOptions {
 	/** The "writing…" line under the last message while text arrives, already translated. */
 	writingLine: string;
 	limit?: number;
+	/**
+	 * Stretches `intervalMs` for ordinary edits while the process is saturated (1: as configured). The
+	 * first text, the final write and a rollover's new message never wait for it.
+	 */
+	paceFactor?: () => number;
 	/** The reply's rate-limit bucket before Discord reports its own (default 4 writes per 2 s). */
 	budget?: Omit<WriteBudgetOptions, 'now'>;
 	now?: () => number;
@@ -162,7 +167,8 @@ export function createStreamRenderer(target: ReplyTarget, options: StreamRendere
 		// freeze is paced like any edit (it is the edit that would have come next anyway, so a rollover
 		// costs no extra write), and the new message that continues it follows at once.
 		const urgent = finishing !== undefined || !exists || shown[0] === undefined;
-		const dueAt = Math.max(urgent ? 0 : lastWriteAt + options.intervalMs, budget.nextSlotAt(), retryAt);
+		const pace = urgent ? 0 : lastWriteAt + options.intervalMs * (options.paceFactor?.() ?? 1);
+		const dueAt = Math.max(pace, budget.nextSlotAt(), retryAt);
 		if (dueAt > now()) {
 			if (timer && timerDueAt <= dueAt) return;
 			clearTimer();

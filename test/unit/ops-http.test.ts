@@ -44,3 +44,13 @@ describe('operator endpoints', () => {
 		expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(404);
 	});
 });
+
+describe('backstory_edit_pace_factor', () => {
+	it('reads the current slow-down of story edits at each scrape', async () => {
+		let factor = 1;
+		const metrics = createMetrics({ processMetrics: false, paceFactor: () => factor });
+		expect(await metrics.registry.metrics()).toContain('backstory_edit_pace_factor 1');
+		factor = 2.5;
+		expect(await metrics.registry.metrics()).toContain('backstory_edit_pace_factor 2.5');
+	});
+});

@@ -117,6 +117,43 @@ describe('createStreamRenderer', () => {
 		}
 	});
 
+	it('slows ordinary edits by paceFactor while the process is saturated, never the first text, a rollover or the final write', async () => {
+		const fake = recordingTarget();
+		let factor = 3;
+		const renderer = createStreamRenderer(fake.target, { writingLine: WRITING_LINE, intervalMs: INTERVAL, header: HEADER, paceFactor: () => factor });
+		const story = prose(600);
+		const words = story.split(/(?<= )/);
+		renderer.append(words.shift()!);
+		await vi.advanceTimersByTimeAsync(0);
+		// The first text goes at once.
+		expect(fake.writes.map((write) => write.at)).toEqual([0]);
+		for (const word of words) {
+			renderer.append(word);
+			await vi.advanceTimersByTimeAsync(25);
+		}
+		const edits = fake.writes.filter((write) => write.kind === 'edit' && write.index === fake.writes.at(-1)!.index);
+		for (let index = 1; index < edits.length; index += 1) expect(edits[index]!.at - edits[index - 1]!.at).toBeGreaterThanOrEqual(3 * INTERVAL);
+		// The new message that continues a full one is created as soon as the budget allows, not 3 intervals later.
+		const created = fake.writes.findIndex((write) => write.kind === 'create');
+		expect(created).toBeGreaterThan(0);
+		expect(fake.writes[created]!.at - fake.writes[created - 1]!.at).toBeLessThan(INTERVAL);
+		// Back to normal: the next edit follows one interval after the last.
+		factor = 1;
+		const before = fake.writes.length;
+		renderer.append(' more');
+		await vi.advanceTimersByTimeAsync(INTERVAL);
+		expect(fake.writes.length).toBe(before + 1);
+		// And the final write does not wait at all.
+		factor = 3;
+		renderer.append(' end.');
+		const finishedAt = Date.now();
+		const finished = renderer.finish({ complete: true });
+		await vi.advanceTimersByTimeAsync(0);
+		await finished;
+		expect(fake.writes.at(-1)).toMatchObject({ at: finishedAt, view: { state: 'complete' } });
+		expect(bodyOf(fake.shown())).toBe(`${story} more end.`);
+	});
+
 	it('keeps at most one write in flight and coalesces what arrives meanwhile', async () => {
 		const fake = recordingTarget();
 		fake.holdWrites(true);
