@@ -140,6 +140,21 @@ describe('/backstory end to end (built bot, fake Discord, fake Convai)', () => {
 		expect(interaction.callback!.data.content).toBe('This is not known to the bot any more.');
 	});
 
+	it('answers a command it cannot handle (a stale registration without the required name) with the generic private answer, and logs it', async () => {
+		const { discord, bot } = harness;
+		const interaction = discord.sendCommand({
+			name: 'backstory',
+			guildId: '1100000000000000001',
+			options: [{ name: 'description', type: 3, value: 'A character.' }],
+		});
+		await discord.waitFor(() => interaction.callback !== undefined);
+		expect(interaction.callback!.type).toBe(4);
+		expect(interaction.callback!.data.flags & 64).toBe(64);
+		expect(interaction.callback!.data.content).toBe('Something went wrong while running this command. It has been logged; please try again in a moment.');
+		expect(interaction.callback!.data.allowed_mentions).toMatchObject({ parse: [] });
+		await bot.waitForLog((entry) => entry.msg === 'command failed' && entry['interactionId'] === interaction.id);
+	});
+
 	it('keeps the text so far and says so when the connection drops mid-stream', async () => {
 		const { discord, convai } = harness;
 		const story = proseEvents({ seed: 21, minChars: 2_400, maxChars: 2_600 });

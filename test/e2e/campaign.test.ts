@@ -304,6 +304,19 @@ describe('campaign memory: limits and outages', () => {
 		expect(capped.discord.violations).toEqual([]);
 	});
 
+	it('/usage says plainly, and privately, that the counts are unavailable while the store is down', async () => {
+		const usage = outage.discord.sendCommand({ name: 'usage', guildId: GUILD.roster, user: MOD, memberPermissions: MANAGE_GUILD });
+		await outage.discord.waitFor(() => {
+			const first = outage.discord.messagesOf(usage.id)[0];
+			return first !== undefined && (first.flags & LOADING) === 0;
+		}, 10_000);
+		const reply = outage.discord.messagesOf(usage.id)[0]!;
+		expect(reply.content).toBe('⚠️ The usage counts are unavailable right now (the store does not answer). Please try again in a minute.');
+		expect(reply.flags & EPHEMERAL).toBe(EPHEMERAL);
+		expect(usage.callback!.at - usage.createdAt).toBeLessThan(3_000);
+		expect(outage.discord.violations).toEqual([]);
+	});
+
 	it('still streams the story when the store is down, and answers store commands fast and clearly', async () => {
 		const story = proseEvents({ seed: 5, minChars: 2_500, maxChars: 3_000 });
 		const written = await generate(outage, GUILD.roster, ANN, 'Survivor', { text: story.text });
