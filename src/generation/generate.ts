@@ -139,7 +139,7 @@ async function streamIntoReply(
 
 	const target = createReplyTarget(interaction, {
 		ephemeral: request.private,
-		componentsFor: (view) => buttonsFor(view, runId, interaction.user.id, request.private, language),
+		componentsFor: buttonsFor(runId, interaction.user.id, request.private, language),
 		onCreated: (messageId) => journaled.addMessage(messageId),
 		recorder: context.metrics,
 	});
@@ -205,11 +205,16 @@ function outcomeOf(finish: FinishOptions, lost: boolean, signal: AbortSignal): G
 	return 'failed';
 }
 
-function buttonsFor(view: MessageView, runId: string, authorId: string, isPrivate: boolean, language: Language) {
+/** The buttons under each state of a message; labels are translated once per run, not on every write. */
+function buttonsFor(runId: string, authorId: string, isPrivate: boolean, language: Language) {
 	const button = { runId, authorId, private: isPrivate };
-	if (view.state === 'writing') return stopButtonRow(button, t(language, 'generation.stop'));
-	if (view.state === 'complete') return regenerateButtonRow(button, t(language, 'generation.regenerate'));
-	return [];
+	const stop = t(language, 'generation.stop');
+	const regenerate = t(language, 'generation.regenerate');
+	return (view: MessageView) => {
+		if (view.state === 'writing') return stopButtonRow(button, stop);
+		if (view.state === 'complete') return regenerateButtonRow(button, regenerate);
+		return [];
+	};
 }
 
 /** The server's world setting, and the language of notices everyone reads (the author's for a private story). */
