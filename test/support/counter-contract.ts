@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TOP_LIST_CAP, type Stores, type UsageCounterStore, type UsageTake } from '../../src/store/index.js';
-import type { StoreContractTarget } from './store-contract.js';
+import { describe, expect, it } from 'vitest';
+import { TOP_LIST_CAP, type UsageCounterStore, type UsageTake } from '../../src/store/index.js';
+import { useContractTarget, type StoreContractTarget } from './store-contract.js';
 
 export interface CounterContractTarget extends StoreContractTarget {
 	/** Whether two stores opened on it share their counters (a file or a server; not memory://). */
@@ -19,27 +19,9 @@ function take(overrides: Partial<UsageTake> = {}): UsageTake {
 /** The behaviour every UsageCounterStore backend must have: atomic, per day, bounded. */
 export function describeCounterContract(name: string, makeTarget: () => CounterContractTarget): void {
 	describe(`usage counter contract: ${name}`, () => {
-		let target: CounterContractTarget;
-		let opened: Stores[];
-		let adapterErrors: unknown[];
-
-		const open = (): UsageCounterStore => {
-			const stores = target.open({ onError: (error) => adapterErrors.push(error) });
-			opened.push(stores);
-			return stores.usage;
-		};
-
-		beforeEach(() => {
-			target = makeTarget();
-			opened = [];
-			adapterErrors = [];
-		});
-
-		afterEach(async () => {
-			await Promise.all(opened.map((stores) => stores.close()));
-			await target.cleanup?.();
-			expect(adapterErrors).toEqual([]);
-		});
+		const contract = useContractTarget(makeTarget);
+		const target = contract.target;
+		const open = (): UsageCounterStore => contract.open().usage;
 
 		it('counts for the user and the server, and refuses at the user limit without counting', async () => {
 			const usage = open();
@@ -88,7 +70,7 @@ export function describeCounterContract(name: string, makeTarget: () => CounterC
 		});
 
 		it('never takes more than the limit across two stores sharing the backend', async (context) => {
-			if (!target.shared) context.skip();
+			if (!target().shared) context.skip();
 			const [first, second] = [open(), open()];
 			const results = await Promise.all(
 				Array.from({ length: 30 }, (_, i) => (i % 2 ? first : second).take(take({ userId: `crowd-${i}`, guildLimit: 10 }))),
@@ -129,11 +111,12 @@ export function describeCounterContract(name: string, makeTarget: () => CounterC
 		});
 
 		it('keeps the counts across a close and re-open when the backend persists', async (context) => {
-			if (!target.persistent) context.skip();
-			const first = open();
+			if (!target().persistent) context.skip();
+			const firstStores = contract.open();
+			const first = firstStores.usage;
 			await first.take(take({ userLimit: 1 }));
 			await first.addBlocked(DAY, GUILD);
-			await opened[0]!.close();
+			await firstStores.close();
 			const second = open();
 			expect(await second.take(take({ userLimit: 1 }))).toMatchObject({ taken: false, full: 'user' });
 			expect(await second.read(DAY, GUILD, 10)).toMatchObject({ generations: 1, blocked: 1 });

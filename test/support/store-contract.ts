@@ -31,31 +31,38 @@ function character(name: string, overrides: Partial<NewCharacter> = {}): NewChar
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Registers the behaviour every CharacterStore / SettingsStore / CooldownStore backend must have. */
-export function describeStoreContract(name: string, makeTarget: () => StoreContractTarget): void {
-	describe(`store contract: ${name}`, () => {
-		let target: StoreContractTarget;
-		let opened: Stores[];
-		let adapterErrors: unknown[];
-
-		/** Opens stores that afterEach closes, collecting adapter errors (a healthy backend has none). */
-		const open = (options: Omit<StoreOptions, 'onError'> = {}): Stores => {
+/**
+ * For a contract suite: a fresh target per test, and `open` for stores that are closed after it, with
+ * the backend's adapter errors collected (a healthy backend has none, so any fails the test).
+ */
+export function useContractTarget<Target extends StoreContractTarget>(makeTarget: () => Target) {
+	let target: Target;
+	let opened: Stores[] = [];
+	let adapterErrors: unknown[] = [];
+	beforeEach(() => {
+		target = makeTarget();
+		opened = [];
+		adapterErrors = [];
+	});
+	afterEach(async () => {
+		await Promise.all(opened.map((stores) => stores.close()));
+		await target.cleanup?.();
+		expect(adapterErrors).toEqual([]);
+	});
+	return {
+		target: () => target,
+		open(options: Omit<StoreOptions, 'onError'> = {}): Stores {
 			const stores = target.open({ onError: (error) => adapterErrors.push(error), ...options });
 			opened.push(stores);
 			return stores;
-		};
+		},
+	};
+}
 
-		beforeEach(() => {
-			target = makeTarget();
-			opened = [];
-			adapterErrors = [];
-		});
-
-		afterEach(async () => {
-			await Promise.all(opened.map((stores) => stores.close()));
-			await target.cleanup?.();
-			expect(adapterErrors).toEqual([]);
-		});
+/** Registers the behaviour every CharacterStore / SettingsStore / CooldownStore backend must have. */
+export function describeStoreContract(name: string, makeTarget: () => StoreContractTarget): void {
+	describe(`store contract: ${name}`, () => {
+		const { open, target } = useContractTarget(makeTarget);
 
 		it('saves a character and reads it back with an id, a timestamp and schema version 1', async () => {
 			const { characters } = open();
@@ -220,7 +227,7 @@ export function describeStoreContract(name: string, makeTarget: () => StoreContr
 		});
 
 		it('keeps data across a close and re-open when the backend persists', async (context) => {
-			if (!target.persistent) {
+			if (!target().persistent) {
 				context.skip();
 			}
 			const first = open();
